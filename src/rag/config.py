@@ -1,0 +1,84 @@
+"""All settings in one place: environment variables with the `RAG_` prefix, overridable by CLI flags.
+
+Every field is documented in the README's configuration table; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rag.errors import ConfigError
+
+RetrievalMode = Literal["hybrid", "dense", "bm25"]
+IndexType = Literal["auto", "flat", "hnsw"]
+LLMChoice = Literal["auto", "ollama", "llamacpp", "extractive", "none"]
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Relative paths are taken from the working directory."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", validate_default=True)
+
+    # Where things live
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("index")
+    models_dir: Path = Path("models")
+
+    # Embeddings
+    embed_model: str = "google/embeddinggemma-300m"
+    embed_dtype: Literal["auto", "float32", "bfloat16"] = "auto"
+    embed_batch_size: int = Field(16, gt=0)
+
+    # Chunking (characters; ~1000 chars of Dutch is ~330 EmbeddingGemma tokens)
+    chunk_size: int = Field(1000, ge=200)
+    chunk_overlap: int = Field(150, ge=0)
+
+    # Index and retrieval
+    index_type: IndexType = "auto"
+    hnsw_threshold: int = Field(200_000, gt=0)  # "auto" switches to HNSW above this many chunks
+    retrieval_mode: RetrievalMode = "hybrid"
+    top_k: int = Field(5, gt=0, le=100)
+    candidates: int = Field(50, gt=0)  # depth of each retriever's list before fusion
+    dense_weight: float = Field(0.7, ge=0.0, le=1.0)  # fusion weight of dense vs BM25
+
+    # Answering
+    llm: LLMChoice = "auto"
+    ollama_host: str = Field(
+        "http://127.0.0.1:11434", validation_alias=AliasChoices("OLLAMA_HOST", "RAG_OLLAMA_HOST")
+    )
+    ollama_model: str = "gemma3:4b"
+    ollama_timeout: float = Field(120.0, gt=0)
+    ollama_keep_alive: str = "5m"
+    llm_context_tokens: int = Field(8192, ge=1024)
+    llm_max_answer_tokens: int = Field(512, gt=0)
+    llm_temperature: float = Field(0.1, ge=0.0, le=2.0)
+    llm_gguf: Path | None = None
+    min_relevance: float = Field(0.45, ge=0.0, le=1.0)  # refusal gate on the best dense similarity
+
+    # Interface
+    ui_language: Literal["nl", "en"] = "nl"
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(
+                f"RAG_CHUNK_OVERLAP ({self.chunk_overlap}) must be smaller than "
+                f"RAG_CHUNK_SIZE ({self.chunk_size})"
+            )
+        return self
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit (CLI) values taking precedence; None is ignored."""
+    try:
+        return Settings(**{key: value for key, value in overrides.items() if value is not None})
+    except ValidationError as error:
+        problems = "; ".join(
+            f"RAG_{'_'.join(str(p) for p in e['loc']).upper() or 'SETTINGS'}: {e['msg']}"
+            for e in error.errors()
+        )
+        raise ConfigError(f"Invalid setting: {problems}") from None

@@ -1,0 +1,38 @@
+"""Errors a user can act on: each message names the file or setting and the fix.
+
+Everything else is a bug and may surface as a traceback; these become plain messages in the CLI
+and the chat.
+"""
+
+
+class RagError(Exception):
+    """Base class: the message is shown to the user as is."""
+
+
+class ConfigError(RagError):
+    """A setting has an invalid value."""
+
+
+class DocumentError(RagError):
+    """One file could not be read; the index build skips it and reports the reason."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class ModelError(RagError):
+    """The embedding model is missing, corrupt or does not match its pinned hashes."""
+
+
+class IndexStoreError(RagError):
+    """The index is missing, unreadable or incompatible with the current settings."""
+
+
+class LLMError(RagError):
+    """The language model backend failed; `partial` holds any text generated before the failure."""
+
+    def __init__(self, message: str, partial: str = "") -> None:
+        super().__init__(message)
+        self.partial = partial

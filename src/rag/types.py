@@ -1,0 +1,130 @@
+"""Plain data types that flow through the pipeline; this module imports nothing of the package.
+
+Offsets (`start`, `end`) always index into `Document.text`, the text exactly as extracted from the
+file (for .txt/.md: the decoded file content), so a passage can be highlighted in its document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file, read and decoded."""
+
+    path: str  # relative to the corpus folder, POSIX separators
+    title: str
+    text: str  # extracted text; chunk offsets point into this
+    sha256: str  # of the file's bytes
+    mtime: float
+    page_starts: tuple[int, ...] = ()  # PDF: offset in `text` where each page begins
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page number that contains `offset`, or None for formats without pages."""
+        if not self.page_starts:
+            return None
+        page = 0
+        for index, start in enumerate(self.page_starts):
+            if start <= offset:
+                page = index
+            else:
+                break
+        return page + 1
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document: the unit that is embedded, retrieved and cited."""
+
+    id: str  # stable: derived from document path and offsets
+    doc: str  # Document.path
+    title: str  # document title
+    headings: tuple[str, ...]  # heading path inside the document, outermost first
+    start: int  # offset in Document.text
+    end: int  # exclusive
+    text: str  # whitespace-normalised Document.text[start:end]
+    page: int | None = None  # PDF page of `start`
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["headings"] = list(self.headings)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Chunk:
+        return cls(**{**data, "headings": tuple(data.get("headings", ()))})
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its place in the ranking."""
+
+    rank: int  # 1-based
+    score: float  # fused score (or the single retriever's score)
+    chunk: Chunk
+    dense_rank: int | None = None  # 1-based rank in dense retrieval, None if not retrieved there
+    bm25_rank: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "doc": self.chunk.doc,
+            "title": self.chunk.title,
+            "chunk_id": self.chunk.id,
+            "start": self.chunk.start,
+            "end": self.chunk.end,
+            "text": self.chunk.text,
+            "dense_rank": self.dense_rank,
+            "bm25_rank": self.bm25_rank,
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One `[n]` in an answer, resolved to its passage and checked against it."""
+
+    n: int
+    doc: str
+    title: str
+    chunk_id: str
+    start: int
+    end: int
+    text: str
+    supported: bool
+
+
+@dataclass
+class Answer:
+    """The result of asking a question: the text, how it was made, and what backs it."""
+
+    answer: str
+    refused: bool
+    backend: str
+    model: str
+    query: str  # the standalone query used for retrieval (rewritten for follow-ups)
+    question: str = ""
+    passages: list[Hit] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    incomplete: bool = False  # generation stopped early (timeout, server error); text is partial
+    unsupported_sentences: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "answer": self.answer,
+            "refused": self.refused,
+            "backend": self.backend,
+            "model": self.model,
+            "query": self.query,
+            "question": self.question,
+            "citations": [asdict(c) for c in self.citations],
+            "passages": [h.to_dict() for h in self.passages],
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "warnings": self.warnings,
+            "incomplete": self.incomplete,
+            "unsupported_sentences": self.unsupported_sentences,
+        }
