@@ -66,6 +66,7 @@ class Hit:
     chunk: Chunk
     dense_rank: int | None = None  # 1-based rank in dense retrieval, None if not retrieved there
     bm25_rank: int | None = None
+    dense_score: float | None = None  # cosine similarity to the query, when retrieved densely
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +80,7 @@ class Hit:
             "text": self.chunk.text,
             "dense_rank": self.dense_rank,
             "bm25_rank": self.bm25_rank,
+            "dense_score": None if self.dense_score is None else round(self.dense_score, 6),
         }
 
 
@@ -111,6 +113,8 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     incomplete: bool = False  # generation stopped early (timeout, server error); text is partial
+    error: str = ""  # why generation failed, with the fix; the passages are still valid
+    notice: str = ""  # how the answer was made, when the user should know (e.g. extractive)
     unsupported_sentences: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -126,5 +130,7 @@ class Answer:
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "warnings": self.warnings,
             "incomplete": self.incomplete,
+            "error": self.error,
+            "notice": self.notice,
             "unsupported_sentences": self.unsupported_sentences,
         }

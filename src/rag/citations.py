@@ -1,0 +1,82 @@
+"""Check an answer's `[n]` markers against the passages they point at.
+
+A marker to a passage that does not exist is removed and reported. Every sentence must cite a
+passage that backs it: enough of its content words (stemmed, as BM25 sees them) occur in the
+passage. The check is lexical on purpose: it is cheap, explainable and language-agnostic, and an
+answer built from the passages (the only kind allowed) shares their words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rag.chunking import split_sentences
+from rag.retrieval.bm25 import tokenize
+from rag.types import Citation, Hit
+
+MARKER = re.compile(r"\s*\[(\d+(?:\s*(?:[-–,]|&)\s*\d+)*)\]")
+_MARKER_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[[\d,\s\-–&]+\])+)")
+SUPPORT_THRESHOLD = 0.5  # share of a sentence's content words found in a cited passage
+
+
+@dataclass
+class CitationReport:
+    text: str  # the answer with invalid markers removed
+    citations: list[Citation]
+    unsupported_sentences: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_marker(body: str) -> list[int]:
+    """'1', '1, 3', '2-4' -> passage numbers."""
+    numbers: list[int] = []
+    for part in re.split(r"\s*[,&]\s*", body):
+        if re.fullmatch(r"\d+\s*[-–]\s*\d+", part):
+            low, high = (int(x) for x in re.split(r"\s*[-–]\s*", part))
+            numbers.extend(range(low, high + 1) if 0 < high - low < 20 else (low, high))
+        else:
+            numbers.append(int(part))
+    return numbers
+
+
+def support(sentence: str, passage: str) -> float:
+    """Share of the sentence's content words (without markers) that occur in the passage."""
+    words = set(tokenize(MARKER.sub(" ", sentence)))
+    if not words:
+        return 1.0
+    return len(words & set(tokenize(passage))) / len(words)
+
+
+def check_citations(answer: str, passages: list[Hit]) -> CitationReport:
+    """Remove markers to missing passages, then check each sentence against what it cites."""
+    warnings: list[str] = []
+
+    def keep_valid(match: re.Match[str]) -> str:
+        numbers = parse_marker(match.group(1))
+        valid = [n for n in dict.fromkeys(numbers) if 1 <= n <= len(passages)]
+        for n in numbers:
+            if n not in valid:
+                warnings.append(f"Removed citation [{n}]: there is no passage {n}.")
+        return f" [{', '.join(map(str, valid))}]" if valid else ""
+
+    text = MARKER.sub(keep_valid, answer).strip()
+    # "claim. [1]" cites the claim before it: move the marker inside the sentence.
+    text = _MARKER_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", text)
+    backed: dict[int, list[bool]] = {}
+    unsupported: list[str] = []
+    for start, end in split_sentences(text):
+        sentence = text[start:end]
+        cited = [n for m in MARKER.finditer(sentence) for n in parse_marker(m.group(1))]
+        checks = {n: support(sentence, passages[n - 1].chunk.text) >= SUPPORT_THRESHOLD for n in cited}
+        for n, ok in checks.items():
+            backed.setdefault(n, []).append(ok)
+        if not any(checks.values()):
+            unsupported.append(sentence)
+    citations = [_citation(n, passages[n - 1], all(oks)) for n, oks in sorted(backed.items())]
+    return CitationReport(text, citations, unsupported, warnings)
+
+
+def _citation(n: int, hit: Hit, supported: bool) -> Citation:
+    chunk = hit.chunk
+    return Citation(n, chunk.doc, chunk.title, chunk.id, chunk.start, chunk.end, chunk.text, supported)

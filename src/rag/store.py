@@ -1,0 +1,216 @@
+"""The index on disk: FAISS vectors + chunk store + document texts + manifest, swapped in atomically.
+
+Layout under the index folder:
+
+    CURRENT              name of the live build folder (replaced atomically with os.replace)
+    build-<stamp>/       manifest.json, chunks.jsonl, documents.jsonl, vectors.npy, faiss.index
+
+A build is written completely into a fresh folder before CURRENT points at it, so a crash or
+Ctrl-C mid-build leaves the previous index untouched and loadable. The previous build is kept
+one generation longer so a reader that resolved CURRENT just before the swap can still read it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from rag.errors import IndexStoreError
+from rag.types import Chunk, Document
+
+FORMAT_VERSION = 1
+_CURRENT = "CURRENT"
+_HNSW_NEIGHBOURS = 32
+_HNSW_EF_SEARCH = 128
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """What the manifest remembers of an indexed file, to detect changes cheaply."""
+
+    sha256: str
+    size: int
+    mtime: float
+    title: str
+    chunks: int
+
+
+@dataclass
+class Manifest:
+    format_version: int
+    model: str
+    dimension: int
+    chunk_size: int
+    chunk_overlap: int
+    index_type: str  # "flat" (exact inner product) or "hnsw"
+    built_at: float
+    files: dict[str, FileRecord] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # path -> reason, from the last build
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        data = json.loads(text)
+        data["files"] = {path: FileRecord(**rec) for path, rec in data.get("files", {}).items()}
+        return cls(**data)
+
+
+@dataclass
+class IndexStore:
+    """An index held in memory: rows of `vectors` and `chunks` correspond one to one."""
+
+    manifest: Manifest
+    chunks: list[Chunk]
+    vectors: np.ndarray  # float32, (n, dimension), L2-normalised
+    documents: dict[str, Document]
+    _faiss: faiss.Index | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.chunks) != len(self.vectors):
+            raise ValueError(f"{len(self.chunks)} chunks but {len(self.vectors)} vectors")
+
+    @property
+    def faiss_index(self) -> faiss.Index:
+        if self._faiss is None:
+            self._faiss = build_faiss(self.vectors, self.manifest.index_type)
+        return self._faiss
+
+    def search(self, query_vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
+        """Top-k (row, inner product) per query vector, best first."""
+        if not self.chunks:
+            return [[] for _ in range(len(query_vectors))]
+        scores, rows = self.faiss_index.search(np.ascontiguousarray(query_vectors, "float32"), k)
+        return [
+            [(int(r), float(s)) for r, s in zip(row_ids, row_scores) if r >= 0]
+            for row_ids, row_scores in zip(rows, scores)
+        ]
+
+
+def build_faiss(vectors: np.ndarray, index_type: str) -> faiss.Index:
+    """Exact inner product by default; HNSW trades a little recall for speed on large corpora."""
+    dimension = vectors.shape[1]
+    if index_type == "hnsw":
+        index = faiss.IndexHNSWFlat(dimension, _HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efSearch = _HNSW_EF_SEARCH
+    else:
+        index = faiss.IndexFlatIP(dimension)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype="float32"))
+    return index
+
+
+def save(store: IndexStore, index_dir: Path) -> Path:
+    """Write `store` as a new build and make it current; returns the build folder."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    build = index_dir / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.time_ns() % 10**6}"
+    build.mkdir()
+    try:
+        _write_build(store, build)
+        pointer = index_dir / f"{_CURRENT}.tmp-{os.getpid()}"
+        pointer.write_text(build.name + "\n", encoding="utf-8")
+        _fsync(pointer)
+        previous = _current_build_name(index_dir)
+        os.replace(pointer, index_dir / _CURRENT)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    _remove_old_builds(index_dir, keep={build.name, previous})
+    return build
+
+
+def _write_build(store: IndexStore, build: Path) -> None:
+    (build / "manifest.json").write_text(store.manifest.to_json(), encoding="utf-8")
+    with open(build / "chunks.jsonl", "w", encoding="utf-8") as out:
+        for chunk in store.chunks:
+            out.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+    with open(build / "documents.jsonl", "w", encoding="utf-8") as out:
+        for doc in store.documents.values():
+            out.write(json.dumps(asdict(doc), ensure_ascii=False) + "\n")
+    np.save(build / "vectors.npy", np.ascontiguousarray(store.vectors, dtype="float32"))
+    faiss.write_index(store.faiss_index, str(build / "faiss.index"))
+    for name in ("manifest.json", "chunks.jsonl", "documents.jsonl", "vectors.npy", "faiss.index"):
+        _fsync(build / name)
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _current_build_name(index_dir: Path) -> str | None:
+    pointer = index_dir / _CURRENT
+    return pointer.read_text(encoding="utf-8").strip() if pointer.exists() else None
+
+
+def _remove_old_builds(index_dir: Path, keep: set[str | None]) -> None:
+    for entry in index_dir.iterdir():
+        if entry.name.startswith("build-") and entry.name not in keep:
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.name.startswith(f"{_CURRENT}.tmp-"):
+            entry.unlink(missing_ok=True)
+
+
+def exists(index_dir: Path) -> bool:
+    return (index_dir / _CURRENT).exists()
+
+
+def read_manifest(index_dir: Path) -> Manifest:
+    """Only the manifest: cheap, for `rag status` and change detection."""
+    return Manifest.from_json((_live_build(index_dir) / "manifest.json").read_text("utf-8"))
+
+
+def load(index_dir: Path) -> IndexStore:
+    """Load the current build; raises IndexStoreError with the fix when missing or unreadable."""
+    build = _live_build(index_dir)
+    try:
+        manifest = Manifest.from_json((build / "manifest.json").read_text("utf-8"))
+        if manifest.format_version != FORMAT_VERSION:
+            raise IndexStoreError(
+                f"The index in {index_dir} has format version {manifest.format_version}, this "
+                f"version reads {FORMAT_VERSION}: run `rag index --rebuild`."
+            )
+        with open(build / "chunks.jsonl", encoding="utf-8") as lines:
+            chunks = [Chunk.from_dict(json.loads(line)) for line in lines]
+        with open(build / "documents.jsonl", encoding="utf-8") as lines:
+            documents = {}
+            for line in lines:
+                data = json.loads(line)
+                data["page_starts"] = tuple(data.get("page_starts", ()))
+                documents[data["path"]] = Document(**data)
+        vectors = np.load(build / "vectors.npy")
+        faiss_index = faiss.read_index(str(build / "faiss.index"))
+    except IndexStoreError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
+        raise IndexStoreError(
+            f"The index in {index_dir} is damaged ({error}): run `rag index --rebuild`."
+        ) from error
+    return IndexStore(manifest, chunks, vectors, documents, faiss_index)
+
+
+def _live_build(index_dir: Path) -> Path:
+    name = _current_build_name(index_dir)
+    if name is None:
+        raise IndexStoreError(f"No index in {index_dir}: run `rag index` to build it.")
+    build = index_dir / name
+    if not build.is_dir():
+        raise IndexStoreError(f"The index in {index_dir} is damaged: run `rag index --rebuild`.")
+    return build
+
+
+def check_compatible(manifest: Manifest, model: str, index_dir: Path) -> None:
+    """Refuse to search with query vectors from another model than the one that built the index."""
+    if manifest.model != model:
+        raise IndexStoreError(
+            f"The index in {index_dir} was built with {manifest.model}, settings ask for {model}: "
+            "run `rag index --rebuild`."
+        )

@@ -1,0 +1,104 @@
+"""The `rag` command as a user runs it: index, search (table, JSON, JSON Lines), status."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from rag.cli import app
+from tests.files import CORPUS, write_broken_files
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch, embedder):
+    """A private corpus and index, configured the way users do it: RAG_* variables."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setattr("rag.cli._embedder", lambda settings: embedder)  # load the model once
+    return corpus
+
+
+def test_index_reports_a_summary_and_skips_unreadable_files(env):
+    write_broken_files(env)
+    result = runner.invoke(app, ["index"])
+    assert result.exit_code == 0, result.output
+    assert "2 added" in result.output and "3 failed" in result.output
+    assert "kapot.pdf" in result.output and "leeg.txt" in result.output
+
+    again = runner.invoke(app, ["index"])
+    assert again.exit_code == 0 and "already up to date" in again.output
+
+
+def test_index_of_an_empty_corpus_fails_with_a_hint(env):
+    for path in env.iterdir():
+        path.unlink()
+    result = runner.invoke(app, ["index"])
+    assert result.exit_code == 1
+    assert "No documents in" in result.output and "Traceback" not in result.output
+
+
+def test_search_json_has_the_documented_keys(env):
+    runner.invoke(app, ["index"])
+    result = runner.invoke(app, ["search", "Wie is wethouder in Amsterdam?", "--json", "-k", "2"])
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.output)
+    assert len(hits) == 2
+    assert {"rank", "score", "doc", "title", "chunk_id", "start", "end", "text"} <= hits[0].keys()
+    assert "Hilhorst" in hits[0]["text"]
+
+
+def test_search_from_stdin_writes_one_json_line_per_query(env):
+    runner.invoke(app, ["index"])
+    result = runner.invoke(
+        app, ["search", "-", "--mode", "bm25"], input="Pieter Hilhorst\n\nGemert-Bakel stage\n"
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 2
+    first, second = (json.loads(line) for line in lines)
+    assert "Hilhorst" in first[0]["text"] and "Gemert" in second[0]["text"]
+
+
+def test_search_table_is_readable(env):
+    runner.invoke(app, ["index"])
+    result = runner.invoke(app, ["search", "burgerkracht"])
+    assert result.exit_code == 0
+    assert "wikistad-een-andere-overheid" in result.output
+
+
+def test_status_lists_files_changed_since_the_build(env):
+    runner.invoke(app, ["index"])
+    (env / "nieuw.md").write_text("# Nieuw\n\nTekst.", encoding="utf-8")
+    (env / "wikistad-een-andere-overheid-amsterdam-nieuw-west.txt").unlink()
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 0, result.output
+    assert "google/embeddinggemma-300m" in result.output
+    assert "new: nieuw.md" in result.output
+    assert "deleted: wikistad-een-andere-overheid-amsterdam-nieuw-west.txt" in result.output
+
+
+def test_search_with_another_model_configured_says_rebuild(env, monkeypatch):
+    runner.invoke(app, ["index"])
+    monkeypatch.setenv("RAG_EMBED_MODEL", "intfloat/multilingual-e5-small")
+    result = runner.invoke(app, ["search", "burgerkracht"])
+    assert result.exit_code == 1
+    assert "built with google/embeddinggemma-300m" in result.output
+    assert "rag index --rebuild" in result.output
+
+
+def test_status_without_index_says_how_to_build_it(env):
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 1 and "rag index" in result.output
+
+
+def test_invalid_setting_names_the_variable(env, monkeypatch):
+    monkeypatch.setenv("RAG_TOP_K", "zero")
+    result = runner.invoke(app, ["search", "x"])
+    assert result.exit_code == 1 and "RAG_TOP_K" in result.output

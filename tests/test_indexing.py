@@ -1,0 +1,176 @@
+"""Index builds and incremental updates with the real model, real FAISS and real files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import store
+from rag.chunking import normalize_whitespace
+from rag.config import Settings
+from rag.errors import IndexStoreError
+from rag.indexing import update_index
+from tests.files import CORPUS, write_broken_files, write_cp1252, write_docx, write_pdf
+
+CP1252_TEXT = (
+    "Inspraakavond in Café De Ploeg\r\n\r\n"
+    "Bewoners van de Vogelbuurt brengen hun ideeën in voor het nieuwe speelveld. "
+    "De deelname kost €5 per gezin; de wijkraad betaalt de koffie.\r\n"
+)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    shutil.copytree(CORPUS, folder)
+    write_cp1252(folder / "inspraakavond.txt", CP1252_TEXT)
+    write_pdf(
+        folder / "buurtbudget.pdf",
+        [
+            "Buurtbudget Vathorst. De gemeente stelt jaarlijks een budget beschikbaar voor bewonersinitiatieven.",
+            "Aanvragen worden beoordeeld door een bewonerscommissie van zeven buurtbewoners.",
+        ],
+    )
+    write_docx(
+        folder / "notulen.docx",
+        "Notulen wijkoverleg Zuid",
+        ["De wijkagent meldde dat het aantal inbraken in de wijk is gehalveerd."],
+    )
+    (folder / "nieuwsbrief.html").write_text(
+        "<html><head><title>Nieuwsbrief</title><script>alert(1)</script></head>"
+        "<body><h1>Nieuwsbrief participatie</h1><p>De moestuin aan de Lindelaan zoekt vrijwilligers.</p></body></html>",
+        encoding="utf-8",
+    )
+    return folder
+
+
+@pytest.fixture
+def settings(corpus: Path, tmp_path: Path) -> Settings:
+    return Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+
+
+def test_build_indexes_every_kind_and_skips_broken_files_with_a_reason(settings, embedder):
+    broken = write_broken_files(settings.corpus_dir)
+
+    report = update_index(settings, embedder)
+
+    assert report.written
+    assert set(report.failed) == {p.name for p in broken.values()}
+    assert all(reason.strip() for reason in report.failed.values())
+    assert {"inspraakavond.txt", "buurtbudget.pdf", "notulen.docx", "nieuwsbrief.html"} <= set(report.added)
+    index = store.load(settings.index_dir)
+    assert set(index.manifest.files) == set(report.added)
+    assert index.manifest.failed == report.failed
+    assert index.vectors.shape == (len(index.chunks), embedder.dimension)
+    texts = " ".join(c.text for c in index.chunks)
+    assert "ideeën" in texts and "€5" in texts  # cp1252 decoded, not mojibake
+    assert "alert(1)" not in texts
+    pdf_pages = {c.page for c in index.chunks if c.doc == "buurtbudget.pdf"}
+    assert pdf_pages == {1, 2}
+
+
+def test_offsets_point_at_exactly_the_passage_in_the_original_file(settings, embedder):
+    update_index(settings, embedder)
+    index = store.load(settings.index_dir)
+
+    for chunk in index.chunks:
+        document = index.documents[chunk.doc]
+        assert normalize_whitespace(document.text[chunk.start : chunk.end]) == chunk.text
+    for name in ("talentprogramma-burgerparticipatie-gemeente-massy.txt", "inspraakavond.txt"):
+        raw = settings.corpus_dir.joinpath(name).read_bytes()
+        original = raw.decode("utf-8") if name.startswith("talent") else raw.decode("cp1252")
+        assert index.documents[name].text == original
+
+
+def test_editing_one_file_reembeds_only_that_file(settings, embedder):
+    update_index(settings, embedder)
+    before = store.load(settings.index_dir)
+    edited = settings.corpus_dir / "notulen.docx"
+    write_docx(edited, "Notulen wijkoverleg Zuid", ["Het buurthuis gaat in maart dicht voor een verbouwing."])
+
+    report = update_index(settings, embedder)
+
+    after = store.load(settings.index_dir)
+    assert report.changed == ["notulen.docx"] and not report.added and not report.removed
+    assert report.embedded_chunks == after.manifest.files["notulen.docx"].chunks
+    old_vectors = {c.id: v for c, v in zip(before.chunks, before.vectors) if c.doc != "notulen.docx"}
+    new_vectors = {c.id: v for c, v in zip(after.chunks, after.vectors) if c.doc != "notulen.docx"}
+    assert old_vectors.keys() == new_vectors.keys()
+    assert all(np.array_equal(old_vectors[i], new_vectors[i]) for i in old_vectors)
+    assert any("buurthuis" in c.text for c in after.chunks if c.doc == "notulen.docx")
+    assert not any("inbraken" in c.text for c in after.chunks)
+
+
+def test_deleting_a_file_removes_its_chunks(settings, embedder):
+    update_index(settings, embedder)
+    (settings.corpus_dir / "buurtbudget.pdf").unlink()
+
+    report = update_index(settings, embedder)
+
+    index = store.load(settings.index_dir)
+    assert report.removed == ["buurtbudget.pdf"] and report.embedded_chunks == 0
+    assert all(c.doc != "buurtbudget.pdf" for c in index.chunks)
+    assert "buurtbudget.pdf" not in index.manifest.files
+    assert len(index.chunks) == index.faiss_index.ntotal
+
+
+def test_unchanged_corpus_writes_nothing(settings, embedder):
+    update_index(settings, embedder)
+    report = update_index(settings, embedder)
+    assert not report.written and report.embedded_chunks == 0
+    assert len(report.unchanged) == len(store.read_manifest(settings.index_dir).files)
+
+
+def test_failure_mid_build_leaves_previous_index_usable_and_unchanged(settings, embedder, monkeypatch):
+    update_index(settings, embedder)
+    before = store.load(settings.index_dir)
+    (settings.corpus_dir / "nieuw.md").write_text("# Nieuw\n\nEen nieuwe notitie over de buurtapp.", "utf-8")
+    (settings.corpus_dir / "inspraakavond.txt").write_text("Gewijzigd verslag.", encoding="utf-8")
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt  # Ctrl-C while embedding
+
+    monkeypatch.setattr(embedder, "encode_documents", crash)
+    with pytest.raises(KeyboardInterrupt):
+        update_index(settings, embedder)
+
+    after = store.load(settings.index_dir)
+    assert after.manifest == before.manifest
+    assert after.chunks == before.chunks
+    assert np.array_equal(after.vectors, before.vectors)
+    assert [p.name for p in settings.index_dir.iterdir() if p.name.startswith("build-")] == [
+        (settings.index_dir / "CURRENT").read_text().strip()
+    ]
+
+
+def test_changed_chunking_forces_a_full_rebuild_and_says_why(settings, embedder):
+    update_index(settings, embedder)
+    resized = settings.model_copy(update={"chunk_size": 600, "chunk_overlap": 100})
+
+    report = update_index(resized, embedder)
+
+    assert report.rebuild_reason and "chunking changed" in report.rebuild_reason
+    assert store.read_manifest(settings.index_dir).chunk_size == 600
+
+
+def test_model_mismatch_gives_the_clear_message(settings, embedder):
+    update_index(settings, embedder)
+    manifest = store.read_manifest(settings.index_dir)
+
+    with pytest.raises(IndexStoreError) as caught:
+        store.check_compatible(manifest, "intfloat/multilingual-e5-small", settings.index_dir)
+
+    message = str(caught.value)
+    assert embedder.model_id in message and "multilingual-e5-small" in message
+    assert "rag index --rebuild" in message
+
+
+def test_empty_corpus_explains_where_documents_go(tmp_path, embedder):
+    (tmp_path / "empty").mkdir()
+    settings = Settings(corpus_dir=tmp_path / "empty", index_dir=tmp_path / "index")
+    with pytest.raises(IndexStoreError, match="No documents in"):
+        update_index(settings, embedder)
+    assert not store.exists(settings.index_dir)
