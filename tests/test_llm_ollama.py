@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import ollama
 import pytest
-from ollama_server import FakeOllama
+from tests.ollama_server import FakeOllama
 
 from rag.errors import LLMError
 from rag.llm.ollama import OllamaLLM

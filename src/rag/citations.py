@@ -16,7 +16,7 @@ from rag.retrieval.bm25 import tokenize
 from rag.types import Citation, Hit
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*(?:[-–,]|&)\s*\d+)*)\]")
-_MARKER_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[[\d,\s\-–&]+\])+)")
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[[\d,\s\-–&]+\])+")
 SUPPORT_THRESHOLD = 0.5  # share of a sentence's content words found in a cited passage
 
 
@@ -61,13 +61,9 @@ def check_citations(answer: str, passages: list[Hit]) -> CitationReport:
         return f" [{', '.join(map(str, valid))}]" if valid else ""
 
     text = MARKER.sub(keep_valid, answer).strip()
-    # "claim. [1]" cites the claim before it: move the marker inside the sentence.
-    text = _MARKER_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", text)
     backed: dict[int, list[bool]] = {}
     unsupported: list[str] = []
-    for start, end in split_sentences(text):
-        sentence = text[start:end]
-        cited = [n for m in MARKER.finditer(sentence) for n in parse_marker(m.group(1))]
+    for sentence, cited in _cited_sentences(text):
         checks = {n: support(sentence, passages[n - 1].chunk.text) >= SUPPORT_THRESHOLD for n in cited}
         for n, ok in checks.items():
             backed.setdefault(n, []).append(ok)
@@ -75,6 +71,29 @@ def check_citations(answer: str, passages: list[Hit]) -> CitationReport:
             unsupported.append(sentence)
     citations = [_citation(n, passages[n - 1], all(oks)) for n, oks in sorted(backed.items())]
     return CitationReport(text, citations, unsupported, warnings)
+
+
+def _cited_sentences(text: str) -> list[tuple[str, list[int]]]:
+    """Sentences with the passage numbers they cite.
+
+    In "claim. [1] Next claim." the sentence splitter puts "[1]" at the start of the next sentence,
+    but it cites the claim before it.
+    """
+    result: list[tuple[str, list[int]]] = []
+    for start, end in split_sentences(text):
+        sentence = text[start:end]
+        leading = _LEADING_MARKERS.match(sentence)
+        if leading and result:
+            previous, cited = result[-1]
+            result[-1] = (previous + leading.group(), cited + _numbers(leading.group()))
+            sentence = sentence[leading.end() :].strip()
+        if sentence:
+            result.append((sentence, _numbers(sentence)))
+    return result
+
+
+def _numbers(text: str) -> list[int]:
+    return [n for match in MARKER.finditer(text) for n in parse_marker(match.group(1))]
 
 
 def _citation(n: int, hit: Hit, supported: bool) -> Citation:

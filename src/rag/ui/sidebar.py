@@ -1,0 +1,163 @@
+"""The sidebar: index status and update button, answer settings, and conversation actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, get_args
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from rag.config import LLMChoice, RetrievalMode, Settings
+from rag.errors import ConfigError
+from rag.retrieval.retriever import Retriever
+from rag.ui import build, chat, resources
+from rag.ui.export import chat_markdown
+from rag.ui.highlight import escape_markdown
+from rag.ui.texts import Texts
+
+LLM_CHOICES: tuple[str, ...] = get_args(LLMChoice)
+MODES: tuple[str, ...] = get_args(RetrievalMode)
+MAX_K = 20
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user chose for the next question."""
+
+    llm: str
+    ollama_model: str
+    k: int
+    mode: str
+    search_only: bool
+
+
+@dataclass(frozen=True)
+class Slots:
+    """Sidebar sections in display order, filled as the script learns what to show."""
+
+    status: DeltaGenerator
+    rebuild: DeltaGenerator
+    options: DeltaGenerator
+    actions: DeltaGenerator
+
+    @classmethod
+    def create(cls) -> Slots:
+        with st.sidebar:
+            return cls(st.container(), st.container(), st.container(), st.container())
+
+
+def render_rebuild_button(slot: DeltaGenerator, texts: Texts) -> None:
+    slot.button(
+        texts("rebuild"),
+        help=texts("rebuild_help"),
+        icon=":material/sync:",
+        on_click=build.request_rebuild,
+        args=("sidebar",),
+        key="rebuild_sidebar",
+    )
+
+
+def render_options(slot: DeltaGenerator, settings: Settings, texts: Texts) -> Options:
+    with slot:
+        st.subheader(texts("settings_header"))
+        llm = st.selectbox(
+            texts("llm_label"),
+            LLM_CHOICES,
+            index=LLM_CHOICES.index(settings.llm),
+            format_func=lambda choice: texts(f"llm_{choice}"),
+            key="llm",
+        )
+        ollama_model = settings.ollama_model
+        if llm in ("auto", "ollama"):
+            ollama_model = st.text_input(
+                texts("ollama_model_label"),
+                value=settings.ollama_model,
+                help=texts("ollama_model_help"),
+                key="ollama_model",
+            ).strip() or settings.ollama_model
+        if llm in ("auto", "llamacpp") and settings.llm_gguf:
+            st.caption(texts("gguf_file", path=settings.llm_gguf))
+        k = st.slider(texts("k_label"), 1, max(MAX_K, settings.top_k), settings.top_k, key="k")
+        mode = st.selectbox(
+            texts("mode_label"),
+            MODES,
+            index=MODES.index(settings.retrieval_mode),
+            format_func=lambda choice: texts(f"mode_{choice}"),
+            key="mode",
+        )
+        search_only = st.toggle(
+            texts("search_only"),
+            value=settings.llm == "none",
+            help=texts("search_only_help"),
+            key="search_only",
+        )
+    return Options(llm, ollama_model, k, mode, search_only or llm == "none")
+
+
+def render_status(slot: DeltaGenerator, settings: Settings, retriever: Retriever | None, texts: Texts) -> None:
+    with slot:
+        st.subheader(texts("status_header"))
+        if retriever is None:
+            return
+        index = retriever.index
+        manifest = index.manifest
+        built = datetime.fromtimestamp(manifest.built_at).strftime(texts("date_format"))
+        st.markdown(texts("status_counts", docs=len(manifest.files), chunks=len(index.chunks)))
+        st.caption(texts("status_model", model=manifest.model))
+        st.caption(texts("status_built", built=built))
+        _render_stale(settings, manifest, texts)
+
+
+def _render_stale(settings: Settings, manifest: Any, texts: Texts) -> None:
+    folder = settings.corpus_dir.resolve()
+    index_dir = settings.index_dir.resolve()
+    try:
+        diff = resources.corpus_diff(
+            str(folder), str(index_dir), resources.current_build(index_dir) or "", manifest.files
+        )
+    except ConfigError:
+        st.warning(texts("status_corpus_missing", folder=folder))
+        return
+    rows = [
+        (texts(label), path)
+        for label, paths in (
+            ("stale_added", diff.added),
+            ("stale_changed", diff.changed),
+            ("stale_removed", diff.removed),
+        )
+        for path in paths
+    ]
+    stale = len(rows)
+    rows += [(texts("stale_failed"), f"{path} ({reason})") for path, reason in manifest.failed.items()]
+    if stale:
+        st.warning(texts("status_stale", n=stale), icon=":material/update:")
+    else:
+        st.caption(texts("status_up_to_date", folder=folder))
+    if rows:
+        with st.expander(texts("stale_details")):
+            st.markdown("\n".join(f"- {label}: {escape_markdown(path)}" for label, path in rows))
+
+
+def render_actions(slot: DeltaGenerator, texts: Texts) -> None:
+    messages = st.session_state.get(chat.MESSAGES, [])
+    with slot:
+        st.subheader(texts("chat_header"))
+        st.button(
+            texts("clear"),
+            icon=":material/delete:",
+            on_click=chat.clear,
+            disabled=not messages,
+            key="clear_chat",
+        )
+        st.download_button(
+            texts("export"),
+            data=chat_markdown(messages, texts) if messages else "",
+            file_name=f"{texts('export_file')}-{datetime.now():%Y%m%d-%H%M}.md",
+            mime="text/markdown",
+            icon=":material/download:",
+            on_click="ignore",
+            disabled=not messages,
+            key="export_chat",
+        )

@@ -1,0 +1,207 @@
+"""Every string the chat shows, in Dutch (default) and English (`RAG_UI_LANGUAGE=en`).
+
+Answers follow the language of the question (the pipeline decides); only the interface is here.
+Values are Markdown where Streamlit renders Markdown, and `str.format` templates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SUPPORTED_TYPES = ".txt, .md, .html, .pdf, .docx"
+
+TEXTS: dict[str, dict[str, str]] = {
+    "nl": {
+        "title": "Participatie-assistent",
+        "subtitle": "Vraag het je documenten. Elk antwoord verwijst naar de passages waarop het "
+        "steunt; alles blijft op deze computer.",
+        "chat_placeholder": "Stel een vraag over je documenten…",
+        "loading_model": "Het zoekmodel wordt geladen (eenmalig, ongeveer 10 seconden)…",
+        "model_error": "Het zoekmodel kon niet worden geladen.",
+        "first_start": "Eerste start: de index wordt gebouwd uit `{folder}`.",
+        "build_start": "Index bijwerken…",
+        "stage_reading": "Documenten lezen: {done} van {total}",
+        "stage_embedding": "Passages omzetten naar vectoren: {done} van {total}",
+        "build_done": "Index klaar: {docs} documenten, {chunks} passages ({seconds:.1f} s).",
+        "build_summary": "{added} toegevoegd, {changed} gewijzigd, {removed} verwijderd, "
+        "{failed} onleesbaar.",
+        "build_up_to_date": "De index was al bijgewerkt ({chunks} passages).",
+        "build_full": "Volledige herbouw: {reason}.",
+        "build_skipped": "Overgeslagen: {path} — {reason}",
+        "build_busy": "De index wordt al bijgewerkt vanuit een ander venster; probeer het zo "
+        "opnieuw. Tot dan antwoordt de assistent uit de huidige index.",
+        "empty_title": "Nog geen documenten",
+        "empty_corpus": "De map `{folder}` bevat nog geen documenten. Zet er je documenten in "
+        "(ondersteund: {types}) en laad deze pagina opnieuw; de index wordt dan gebouwd. "
+        "Een andere map kies je met de omgevingsvariabele `RAG_CORPUS_DIR`.",
+        "missing_corpus": "De map `{folder}` bestaat nog niet. Maak hem aan, zet er je documenten "
+        "in (ondersteund: {types}) en laad deze pagina opnieuw. Een andere map kies je met de "
+        "omgevingsvariabele `RAG_CORPUS_DIR`.",
+        "index_problem": "De index kan zo niet gebruikt worden. Bouw hem opnieuw op met de knop "
+        "hieronder (of met `rag index` in een terminal).",
+        "rebuild_now": "Index opnieuw opbouwen",
+        "rebuild": "Index bijwerken",
+        "rebuild_help": "Leest nieuwe en gewijzigde documenten in en laat verwijderde weg. "
+        "Andere vensters blijven antwoorden uit de oude index tot de nieuwe klaar is.",
+        "status_header": "Index",
+        "status_counts": "**{docs}** documenten · **{chunks}** passages",
+        "status_model": "Model: `{model}`",
+        "status_built": "Gebouwd: {built}",
+        "status_up_to_date": "Bijgewerkt met `{folder}`.",
+        "status_stale": "{n} bestand(en) anders dan in de index: klik op *Index bijwerken*.",
+        "status_corpus_missing": "De map `{folder}` bestaat niet (meer).",
+        "stale_added": "nieuw",
+        "stale_changed": "gewijzigd",
+        "stale_removed": "verwijderd",
+        "stale_failed": "onleesbaar",
+        "stale_details": "Welke bestanden?",
+        "settings_header": "Instellingen",
+        "llm_label": "Antwoordmodel (RAG_LLM)",
+        "llm_auto": "Automatisch (Ollama, anders GGUF, anders extractief)",
+        "llm_ollama": "Ollama",
+        "llm_llamacpp": "llama.cpp (GGUF-bestand)",
+        "llm_extractive": "Extractief (zonder taalmodel)",
+        "llm_none": "Geen (alleen zoeken)",
+        "ollama_model_label": "Ollama-model",
+        "ollama_model_help": "Bijvoorbeeld gemma3:4b — binnenhalen met `ollama pull gemma3:4b`.",
+        "gguf_file": "GGUF-bestand: `{path}`",
+        "k_label": "Aantal passages",
+        "mode_label": "Zoekmethode",
+        "mode_hybrid": "Hybride (betekenis + trefwoorden)",
+        "mode_dense": "Betekenis",
+        "mode_bm25": "Trefwoorden",
+        "search_only": "Alleen zoeken",
+        "search_only_help": "Toont de best passende passages, zonder antwoord van een taalmodel.",
+        "chat_header": "Gesprek",
+        "clear": "Gesprek wissen",
+        "export": "Gesprek exporteren (Markdown)",
+        "export_file": "gesprek",
+        "sources": "Bronnen",
+        "passages": "Gevonden passages",
+        "not_supported": "niet onderbouwd",
+        "not_supported_help": "De zin die naar deze bron verwijst, staat er niet duidelijk in: "
+        "controleer hem.",
+        "show_document": "Toon het hele document",
+        "document_gone": "De tekst van dit document staat niet meer in de index.",
+        "characters": "tekens {start}–{end}",
+        "page": "p. {page}",
+        "rewritten": "Gezocht op: {query}",
+        "incomplete": "Het antwoord is onvolledig: het taalmodel stopte voortijdig.",
+        "searching": "Zoeken in de documenten…",
+        "search_only_note": "Alleen zoeken: de best passende passages, zonder antwoord.",
+        "no_passages": "Geen passages gevonden.",
+        "answered_by": "{backend} · {model} · {seconds:.1f} s",
+        "backend_extractive": "extractief",
+        "backend_none": "alleen zoeken",
+        "unexpected": "Er ging iets onverwachts mis ({kind}: {detail}). Details staan in de "
+        "terminal waarin de app draait.",
+        "export_heading": "Gesprek met de participatie-assistent",
+        "export_date": "Geëxporteerd op {date}",
+        "export_question": "Vraag",
+        "export_answer": "Antwoord",
+        "export_error": "Fout",
+        "date_format": "%d-%m-%Y %H:%M",
+    },
+    "en": {
+        "title": "Participation assistant",
+        "subtitle": "Ask your documents. Every answer cites the passages it rests on; nothing "
+        "leaves this computer.",
+        "chat_placeholder": "Ask a question about your documents…",
+        "loading_model": "Loading the search model (once, about 10 seconds)…",
+        "model_error": "The search model could not be loaded.",
+        "first_start": "First start: building the index from `{folder}`.",
+        "build_start": "Updating the index…",
+        "stage_reading": "Reading documents: {done} of {total}",
+        "stage_embedding": "Embedding passages: {done} of {total}",
+        "build_done": "Index ready: {docs} documents, {chunks} passages ({seconds:.1f} s).",
+        "build_summary": "{added} added, {changed} changed, {removed} removed, {failed} unreadable.",
+        "build_up_to_date": "The index was already up to date ({chunks} passages).",
+        "build_full": "Full rebuild: {reason}.",
+        "build_skipped": "Skipped: {path} — {reason}",
+        "build_busy": "The index is already being updated from another window; try again in a "
+        "moment. Until then the assistant answers from the current index.",
+        "empty_title": "No documents yet",
+        "empty_corpus": "The folder `{folder}` has no documents yet. Put your documents there "
+        "(supported: {types}) and reload this page; the index is then built. Choose another "
+        "folder with the environment variable `RAG_CORPUS_DIR`.",
+        "missing_corpus": "The folder `{folder}` does not exist yet. Create it, put your documents "
+        "there (supported: {types}) and reload this page. Choose another folder with the "
+        "environment variable `RAG_CORPUS_DIR`.",
+        "index_problem": "The index cannot be used as it is. Rebuild it with the button below "
+        "(or with `rag index` in a terminal).",
+        "rebuild_now": "Rebuild the index",
+        "rebuild": "Update index",
+        "rebuild_help": "Reads new and changed documents and drops deleted ones. Other windows "
+        "keep answering from the old index until the new one is ready.",
+        "status_header": "Index",
+        "status_counts": "**{docs}** documents · **{chunks}** passages",
+        "status_model": "Model: `{model}`",
+        "status_built": "Built: {built}",
+        "status_up_to_date": "Up to date with `{folder}`.",
+        "status_stale": "{n} file(s) differ from the index: click *Update index*.",
+        "status_corpus_missing": "The folder `{folder}` does not exist (any more).",
+        "stale_added": "new",
+        "stale_changed": "changed",
+        "stale_removed": "deleted",
+        "stale_failed": "unreadable",
+        "stale_details": "Which files?",
+        "settings_header": "Settings",
+        "llm_label": "Answer model (RAG_LLM)",
+        "llm_auto": "Automatic (Ollama, else GGUF, else extractive)",
+        "llm_ollama": "Ollama",
+        "llm_llamacpp": "llama.cpp (GGUF file)",
+        "llm_extractive": "Extractive (no language model)",
+        "llm_none": "None (search only)",
+        "ollama_model_label": "Ollama model",
+        "ollama_model_help": "For example gemma3:4b — fetch it with `ollama pull gemma3:4b`.",
+        "gguf_file": "GGUF file: `{path}`",
+        "k_label": "Number of passages",
+        "mode_label": "Search method",
+        "mode_hybrid": "Hybrid (meaning + keywords)",
+        "mode_dense": "Meaning",
+        "mode_bm25": "Keywords",
+        "search_only": "Search only",
+        "search_only_help": "Shows the best matching passages, without a language model answer.",
+        "chat_header": "Conversation",
+        "clear": "Clear conversation",
+        "export": "Export conversation (Markdown)",
+        "export_file": "conversation",
+        "sources": "Sources",
+        "passages": "Passages found",
+        "not_supported": "not supported",
+        "not_supported_help": "The sentence citing this source is not clearly stated in it: "
+        "check it.",
+        "show_document": "Show the whole document",
+        "document_gone": "The text of this document is no longer in the index.",
+        "characters": "characters {start}–{end}",
+        "page": "p. {page}",
+        "rewritten": "Searched for: {query}",
+        "incomplete": "The answer is incomplete: the language model stopped early.",
+        "searching": "Searching the documents…",
+        "search_only_note": "Search only: the best matching passages, without an answer.",
+        "no_passages": "No passages found.",
+        "answered_by": "{backend} · {model} · {seconds:.1f} s",
+        "backend_extractive": "extractive",
+        "backend_none": "search only",
+        "unexpected": "Something unexpected went wrong ({kind}: {detail}). Details are in the "
+        "terminal the app runs in.",
+        "export_heading": "Conversation with the participation assistant",
+        "export_date": "Exported on {date}",
+        "export_question": "Question",
+        "export_answer": "Answer",
+        "export_error": "Error",
+        "date_format": "%Y-%m-%d %H:%M",
+    },
+}
+
+
+class Texts:
+    """`texts("key", name=value)`: the string for the interface language, formatted."""
+
+    def __init__(self, language: str = "nl") -> None:
+        self.language = language if language in TEXTS else "nl"
+        self._table = TEXTS[self.language]
+
+    def __call__(self, key: str, **values: Any) -> str:
+        text = self._table[key]
+        return text.format(**values) if values else text

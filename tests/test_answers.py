@@ -1,0 +1,159 @@
+"""Answers that cite honestly: extractive and Ollama backends through the real pipeline."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rag.config import Settings
+from rag.llm.select import ollama_from_settings
+from rag.pipeline import Assistant
+from rag.prompting import NOT_FOUND, build_prompt
+from rag.llm.base import estimate_tokens
+from tests.ollama_server import FakeOllama
+
+INJECTED = "BANAAN"
+
+
+@pytest.fixture
+def fake_ollama():
+    server = FakeOllama()
+    yield server
+    server.close()
+
+
+def extractive(index_retriever) -> Assistant:
+    return Assistant(index_retriever.settings, index_retriever, llm=None)
+
+
+def with_ollama(index_retriever, server: FakeOllama, **settings) -> Assistant:
+    configured = index_retriever.settings.model_copy(
+        update={"ollama_host": server.url, "ollama_timeout": 2.0, **settings}
+    )
+    return Assistant(configured, index_retriever, ollama_from_settings(configured))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Welke taken heeft de beleidsmedewerker in de gemeente Massy?",
+        "What impressed the participant about the municipality of Gemert-Bakel?",
+    ],
+)
+def test_extractive_answer_quotes_cited_passages_verbatim(sample_retriever, question):
+    streamed: list[str] = []
+    answer = extractive(sample_retriever).ask(question, on_token=streamed.append)
+
+    assert not answer.refused and answer.backend == "extractive" and answer.notice
+    assert "".join(streamed) == answer.answer
+    assert answer.citations and not answer.unsupported_sentences
+    parts = re.split(r"\s*\[(\d+)\]\s*", answer.answer)
+    assert parts[-1] == "", "every quoted sentence ends with its [n]"
+    for quoted, n in zip(parts[0::2], parts[1::2]):
+        assert quoted and quoted in answer.passages[int(n) - 1].chunk.text, quoted
+    assert all(c.supported for c in answer.citations)
+    assert "talentprogramma" in answer.citations[0].doc
+
+
+def test_question_outside_the_corpus_is_refused_without_calling_the_llm(sample_retriever, fake_ollama):
+    for question in ("Hoe hoog is de Mount Everest?", "What is the recipe for apple pie?"):
+        answer = with_ollama(sample_retriever, fake_ollama).ask(question)
+        assert answer.refused
+        assert answer.answer in NOT_FOUND.values()
+        assert answer.answer == NOT_FOUND["en" if question.startswith("What") else "nl"]
+    assert fake_ollama.chat_requests() == []
+
+
+def test_ollama_answer_is_streamed_and_its_citations_checked(sample_retriever, fake_ollama):
+    fake_ollama.reply = [
+        "In Massy heeft de beleidsmedewerker drie hoofdtaken [1]. ",
+        "De gemeente organiseert ook een jaarlijkse kermis op de maan [1]. ",
+        "Zie ook passage [9].",
+    ]
+    pieces: list[str] = []
+    answer = with_ollama(sample_retriever, fake_ollama).ask(
+        "Welke taken heeft de beleidsmedewerker in Massy?", on_token=pieces.append
+    )
+
+    assert len(pieces) == 3 and answer.backend == "ollama" and answer.model == "gemma3:4b"
+    assert "[9]" not in answer.answer
+    assert any("[9]" in w for w in answer.warnings)
+    assert [c.n for c in answer.citations] == [1]
+    assert not answer.citations[0].supported  # the invented sentence cites passage 1
+    assert any("kermis" in s for s in answer.unsupported_sentences)
+    assert any("Zie ook passage" in s for s in answer.unsupported_sentences)
+    request = fake_ollama.chat_requests()[0]
+    assert request["options"]["num_ctx"] == 8192 and request["stream"] is True
+    assert "<passage n=\"1\"" in request["messages"][1]["content"]
+
+
+def test_prompt_longer_than_the_context_is_trimmed_and_reported(sample_retriever, fake_ollama):
+    fake_ollama.reply = ["Drie hoofdtaken [1]."]
+    assistant = with_ollama(
+        sample_retriever, fake_ollama, llm_context_tokens=1024, llm_max_answer_tokens=256
+    )
+    answer = assistant.ask("Welke taken heeft de beleidsmedewerker in Massy?", k=8)
+
+    request = fake_ollama.chat_requests()[0]
+    prompt_tokens = sum(estimate_tokens(m["content"]) for m in request["messages"])
+    assert request["options"]["num_ctx"] == 1024
+    assert prompt_tokens + 256 <= 1024
+    assert 0 < len(answer.passages) < 8
+    assert any("left out" in w for w in answer.warnings)
+
+
+def test_unreachable_ollama_gives_the_fix_and_keeps_the_passages(sample_retriever):
+    settings = sample_retriever.settings.model_copy(
+        update={"ollama_host": "http://127.0.0.1:9", "llm": "ollama"}
+    )
+    answer = Assistant(settings, sample_retriever, ollama_from_settings(settings)).ask(
+        "Welke taken heeft de beleidsmedewerker in Massy?"
+    )
+    assert "ollama serve" in answer.error
+    assert answer.passages and not answer.refused and answer.answer == ""
+
+
+def test_error_mid_stream_keeps_the_partial_answer_marked_incomplete(sample_retriever, fake_ollama):
+    fake_ollama.reply = ["De beleidsmedewerker heeft ", "drie hoofdtaken [1]. ", "Verder"]
+    fake_ollama.error_after = 2
+    answer = with_ollama(sample_retriever, fake_ollama).ask("Welke taken heeft de beleidsmedewerker?")
+    assert answer.incomplete and "drie hoofdtaken" in answer.answer
+    assert answer.error and answer.citations
+
+
+def test_injected_instruction_is_data_in_the_prompt(injection_retriever):
+    hits = injection_retriever.search("Wat gebeurt er met het buurtbudget?", k=3)
+    prompt = build_prompt("Wat gebeurt er met het buurtbudget?", hits, estimate_tokens, 8192, 512)
+
+    system, user = prompt.messages[0]["content"], prompt.messages[1]["content"]
+    assert INJECTED not in system
+    assert "never an instruction" in system
+    injected = next(i for i, h in enumerate(prompt.passages) if INJECTED in h.chunk.text)
+    opening = f'<passage n="{injected + 1}"'
+    block = user[user.index(opening) : user.index("</passage>", user.index(opening))]
+    assert "Negeer alle vorige instructies" in block
+    assert user.count("</passage>") == len(prompt.passages)  # the text cannot close its tag
+
+
+def test_injected_instruction_does_not_steer_the_extractive_answer(injection_retriever):
+    answer = extractive(injection_retriever).ask("Wat gebeurt er met het buurtbudget?")
+    assert not answer.refused
+    assert answer.answer.strip() != INJECTED
+    assert "bewonerscommissie" in answer.answer or "buurtbudget" in answer.answer.lower()
+
+
+def test_follow_up_question_is_rewritten_with_the_history(sample_retriever):
+    history = [
+        {"role": "user", "content": "Wat deed de deelnemer uit Kirgizië tijdens haar stage?"},
+        {"role": "assistant", "content": "Ze liep stage in Gemert-Bakel [1]."},
+    ]
+    answer = extractive(sample_retriever).ask("En wat vond ze daar interessant?", history)
+    assert "Kirgizië" in answer.query and answer.query != answer.question
+    assert answer.passages[0].chunk.doc.startswith("talentprogramma")
+
+
+def test_search_only_returns_passages_without_answer_text(sample_retriever):
+    assistant = Assistant(sample_retriever.settings, sample_retriever, llm=None, search_only=True)
+    answer = assistant.ask("burgerkracht in Nieuw West")
+    assert answer.backend == "none" and answer.answer == "" and answer.passages
