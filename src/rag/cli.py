@@ -32,10 +32,10 @@ console = Console()
 errors = Console(stderr=True)
 
 CorpusOption = Annotated[
-    Optional[Path], typer.Option("--corpus", help="Folder with the documents [env RAG_CORPUS_DIR].")
+    Optional[Path], typer.Option("--corpus", help="Folder with the documents (env RAG_CORPUS_DIR).")
 ]
 IndexOption = Annotated[
-    Optional[Path], typer.Option("--index", help="Index folder [env RAG_INDEX_DIR].")
+    Optional[Path], typer.Option("--index", help="Index folder (env RAG_INDEX_DIR).")
 ]
 
 
@@ -94,9 +94,9 @@ def _print_report(report: IndexReport, settings: Settings) -> None:
 @app.command("search")
 def search_command(
     query: Annotated[str, typer.Argument(help="The query; `-` reads one query per line from stdin.")],
-    k: Annotated[Optional[int], typer.Option("-k", help="Number of passages [env RAG_TOP_K].")] = None,
+    k: Annotated[Optional[int], typer.Option("-k", help="Number of passages (env RAG_TOP_K).")] = None,
     mode: Annotated[
-        Optional[str], typer.Option(help="hybrid, dense or bm25 [env RAG_RETRIEVAL_MODE].")
+        Optional[str], typer.Option(help="hybrid, dense or bm25 (env RAG_RETRIEVAL_MODE).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
     index: IndexOption = None,
@@ -133,11 +133,11 @@ def ask_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as one JSON object.")] = False,
     llm: Annotated[
         Optional[str],
-        typer.Option(help="auto, ollama, llamacpp, extractive or none (search only) [env RAG_LLM]."),
+        typer.Option(help="auto, ollama, llamacpp, extractive or none (search only) (env RAG_LLM)."),
     ] = None,
-    k: Annotated[Optional[int], typer.Option("-k", help="Passages to retrieve [env RAG_TOP_K].")] = None,
+    k: Annotated[Optional[int], typer.Option("-k", help="Passages to retrieve (env RAG_TOP_K).")] = None,
     mode: Annotated[
-        Optional[str], typer.Option(help="hybrid, dense or bm25 [env RAG_RETRIEVAL_MODE].")
+        Optional[str], typer.Option(help="hybrid, dense or bm25 (env RAG_RETRIEVAL_MODE).")
     ] = None,
     index: IndexOption = None,
 ) -> None:
@@ -190,6 +190,96 @@ def status_command(corpus: CorpusOption = None, index: IndexOption = None) -> No
             console.print(f"  unreadable: {path} ({reason})", highlight=False)
         stale = len(diff.added) + len(diff.changed) + len(diff.removed)
         console.print("Up to date." if not stale else f"{stale} file(s) differ: run `rag index`.")
+
+
+@app.command("eval")
+def eval_command(
+    path: Annotated[Path, typer.Argument(help="QA JSON Lines file, or a BEIR folder (corpus.jsonl, queries, qrels).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    k: Annotated[int, typer.Option("--k", "-k", help="Cut-off for recall@k.")] = 5,
+    answers: Annotated[bool, typer.Option(help="Also answer every question: refusals, citations, latency.")] = False,
+    corpus: Annotated[
+        Optional[list[Path]],
+        typer.Option("--corpus", help="Index these folders (repeatable) for the evaluation instead of the configured index."),
+    ] = None,
+    llm: Annotated[Optional[str], typer.Option(help="Backend for --answers (env RAG_LLM).")] = None,
+) -> None:
+    """Recall@1, recall@k and MRR@10 for bm25, dense and hybrid; with --answers, answer quality."""
+    from rag import evaluation
+
+    with user_errors():
+        settings = load_settings(llm=llm)
+        if evaluation.is_beir(path):
+            cases = evaluation.read_beir(path)
+            staged = EVAL_CACHE / path.name / "corpus"
+            evaluation.write_beir_corpus(path, staged)
+            settings = _eval_index(settings, staged, path.name)
+        else:
+            cases = evaluation.read_qa(path)
+            if corpus:
+                staged = EVAL_CACHE / path.stem / "corpus"
+                evaluation.stage_corpus(corpus, staged)
+                settings = _eval_index(settings, staged, path.stem)
+        retriever = _retriever(settings)
+        retrieval = evaluation.evaluate_retrieval(retriever, cases, k)
+        answer_scores = None
+        if answers:
+            from rag.llm.select import select_llm
+            from rag.pipeline import Assistant
+
+            assistant = Assistant(settings, retriever, select_llm(settings), settings.llm == "none")
+            answer_scores = evaluation.evaluate_answers(assistant, cases, k)
+        _print_eval(path, cases, retrieval, answer_scores, settings, as_json)
+
+
+EVAL_CACHE = Path(".cache/eval")
+
+
+def _eval_index(settings: Settings, corpus: Path, name: str) -> Settings:
+    """An index of its own for an evaluation corpus, updated incrementally between runs."""
+    evaluated = settings.model_copy(update={"corpus_dir": corpus, "index_dir": EVAL_CACHE / name / "index"})
+    report = indexing.update_index(evaluated, _embedder(evaluated))
+    errors.print(f"Evaluation index {evaluated.index_dir}: {report.chunks} chunks", highlight=False)
+    return evaluated
+
+
+def _print_eval(path, cases, retrieval, answer_scores, settings: Settings, as_json: bool) -> None:  # noqa: ANN001
+    from dataclasses import asdict
+
+    from rag.evaluation import suggest_min_relevance
+
+    threshold = suggest_min_relevance(answer_scores.best_similarity) if answer_scores else None
+    if as_json:
+        data = {
+            "questions": len(cases),
+            "answerable": sum(c.answerable for c in cases),
+            "retrieval": {mode: asdict(s) for mode, s in retrieval.items()},
+        }
+        if answer_scores:
+            data["answers"] = {k: v for k, v in asdict(answer_scores).items() if k != "best_similarity"}
+            data["suggested_min_relevance"] = {"value": threshold[0], "balanced_accuracy": threshold[1]}
+        print(json.dumps(data, indent=1))
+        return
+    k = next(iter(retrieval.values())).k
+    table = Table("mode", "recall@1", f"recall@{k}", "MRR@10", title=f"{path} — {len(cases)} questions")
+    for mode, s in retrieval.items():
+        table.add_row(mode, f"{s.recall_at_1:.3f}", f"{s.recall_at_k:.3f}", f"{s.mrr_at_10:.3f}")
+    console.print(table)
+    if answer_scores:
+        a = answer_scores
+        fmt = lambda v, unit="": "–" if v is None else f"{v:.3f}{unit}"  # noqa: E731
+        console.print(
+            f"Answers ({a.backend} {a.model}): refusal accuracy {fmt(a.refusal_accuracy)}, "
+            f"wrongful refusals {fmt(a.wrongful_refusals)}, supported citations "
+            f"{fmt(a.supported_citations)}, first token p50 {fmt(a.first_token_p50, ' s')}, "
+            f"total p50 {fmt(a.total_p50, ' s')} / p95 {fmt(a.total_p95, ' s')}",
+            highlight=False,
+        )
+        console.print(
+            f"RAG_MIN_RELEVANCE is {settings.min_relevance}; best separation on this set at "
+            f"{threshold[0]:.3f} (balanced accuracy {threshold[1]:.3f}).",
+            highlight=False,
+        )
 
 
 @model_app.command("fetch")
