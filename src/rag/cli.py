@@ -19,6 +19,7 @@ from rag import indexing, store
 from rag.config import Settings, load_settings
 from rag.errors import RagError
 from rag.indexing import IndexReport
+from rag.retrieval.filters import parse_where
 from rag.types import Answer
 
 app = typer.Typer(
@@ -36,6 +37,13 @@ CorpusOption = Annotated[
 ]
 IndexOption = Annotated[
     Optional[Path], typer.Option("--index", help="Index folder (env RAG_INDEX_DIR).")
+]
+WhereOption = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--where",
+        help="Only documents matching path:GLOB, title:WORDS or year:YYYY (repeatable; all must hold).",
+    ),
 ]
 
 
@@ -99,19 +107,21 @@ def search_command(
         Optional[str], typer.Option(help="hybrid, dense or bm25 (env RAG_RETRIEVAL_MODE).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
+    where: WhereOption = None,
     index: IndexOption = None,
 ) -> None:
     """Show the passages that best match QUERY."""
     with user_errors():
         settings = load_settings(index_dir=index, top_k=k, retrieval_mode=mode)
+        only = parse_where(where)
         retriever = _retriever(settings)
         if query == "-":
             for line in sys.stdin:
                 if line.strip():
-                    hits = retriever.search(line.strip())
+                    hits = retriever.search(line.strip(), where=only)
                     print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False), flush=True)
             return
-        hits = retriever.search(query)
+        hits = retriever.search(query, where=only)
         if as_json:
             print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
             return
@@ -139,16 +149,21 @@ def ask_command(
     mode: Annotated[
         Optional[str], typer.Option(help="hybrid, dense or bm25 (env RAG_RETRIEVAL_MODE).")
     ] = None,
+    where: WhereOption = None,
     index: IndexOption = None,
 ) -> None:
     """Answer QUESTION from the documents only, with checked [n] citations."""
     with user_errors():
         settings = load_settings(index_dir=index, llm=llm, top_k=k, retrieval_mode=mode)
+        only = parse_where(where)
         assistant = _assistant(settings)
         if as_json:
-            print(json.dumps(assistant.ask(question).to_dict(), ensure_ascii=False, indent=1))
+            answer = assistant.ask(question, where=only)
+            print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
             return
-        answer = assistant.ask(question, on_token=lambda piece: print(piece, end="", flush=True))
+        answer = assistant.ask(
+            question, where=only, on_token=lambda piece: print(piece, end="", flush=True)
+        )
         print()
         _print_answer_footer(answer)
 

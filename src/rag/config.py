@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     top_k: int = Field(5, gt=0, le=100)
     candidates: int = Field(50, gt=0)  # depth of each retriever's list before fusion
     dense_weight: float = Field(0.7, ge=0.0, le=1.0)  # fusion weight of dense vs BM25
+    mmr_lambda: float = Field(1.0, ge=0.0, le=1.0)  # diversity: 1.0 = off, lower = more diverse
 
     # Answering
     llm: LLMChoice = "auto"

@@ -16,6 +16,7 @@ from rag.followup import rewrite_query
 from rag.llm.base import LLM, Message
 from rag.llm.extractive import ExtractiveAnswerer
 from rag.prompting import NOT_FOUND, build_prompt, detect_language
+from rag.retrieval.filters import Where
 from rag.retrieval.retriever import Retriever
 from rag.types import Answer, Hit
 
@@ -54,6 +55,7 @@ class Assistant:
         *,
         k: int | None = None,
         mode: RetrievalMode | None = None,
+        where: Where | None = None,
         on_token: OnToken | None = None,
     ) -> Answer:
         """Answer `question`; `on_token` receives the answer text as it is generated."""
@@ -63,7 +65,7 @@ class Assistant:
         timings["rewrite"] = time.perf_counter() - started
 
         tick = time.perf_counter()
-        hits = self.retriever.search(query, k=k, mode=mode)
+        hits = self.retriever.search(query, k=k, mode=mode, where=where)
         timings["retrieve"] = time.perf_counter() - tick
         answer = Answer("", False, self.backend, self.model, query, question, hits, timings=timings)
         language = detect_language(question)

@@ -46,12 +46,16 @@ class BM25Index:
         if texts:
             self._bm25.index([tokenize(t) or [""] for t in texts], show_progress=False)
 
-    def search(self, query: str, k: int) -> list[tuple[int, float]]:
-        """Top-k (row, score) with a positive score, best first."""
+    def search(self, query: str, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-k (row, score) with a positive score, best first; only among `rows` when given."""
         tokens = tokenize(query)
         if not tokens or not self._size:
             return []
         scores = self._bm25.get_scores(tokens)
+        if rows is not None:
+            masked = np.zeros_like(scores)
+            masked[rows] = scores[rows]
+            scores = masked
         k = min(k, self._size)
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]

@@ -21,6 +21,10 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=\"'])")
 # For exported Markdown: enough to keep text literal (no links, images, HTML, emphasis), while the
 # raw file stays readable.
 _MD_SPECIAL_LIGHT = re.compile(r"([\\`*_\[\]<>!&|$~])")
+# GFM turns bare URLs (http://…, www.…) and e-mail addresses into links even when their
+# punctuation is backslash-escaped; an invisible word joiner after ':', '@' and '.' stops that.
+_AUTOLINK_PUNCTUATION = re.compile(r"([:@.])")
+_WORD_JOINER = "\u2060"
 _MD_LINE_START = re.compile(r"^(\s*)(#|>|[-+]\s|\d+[.)]\s)", re.MULTILINE)
 _CITE = re.compile(r"\[(\d+(?:\s*[,–-]\s*\d+)*)\]")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
@@ -41,7 +45,8 @@ def escape_markdown(text: str, *, light: bool = False) -> str:
     and a line cannot start a heading, quote or list.
     """
     if not light:
-        return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+        escaped = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+        return _AUTOLINK_PUNCTUATION.sub(r"\1" + _WORD_JOINER, escaped)
     escaped = _MD_SPECIAL_LIGHT.sub(r"\\\1", text)
     return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
 

@@ -52,8 +52,7 @@ def _load_retriever(
     index_dir: str,
     build: str,
     model_id: str,
-    candidates: int,
-    dense_weight: float,
+    settings_key: str,
     _embedder: Embedder,
     _settings: Settings,
 ) -> Retriever:
@@ -73,8 +72,7 @@ def retriever(settings: Settings, embedder: Embedder) -> Retriever:
         str(index_dir),
         build or "",
         embedder.model_id,
-        settings.candidates,
-        settings.dense_weight,
+        settings.model_dump_json(),  # retrieval settings live in the Retriever
         embedder,
         settings,
     )

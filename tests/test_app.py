@@ -1,0 +1,381 @@
+"""The chat (`app.py`) run by Streamlit's AppTest with the real index and embedding model.
+
+AppTest runs the script in this process, so `st.cache_resource` outlives each AppTest: the model
+is the session's `embedder` fixture (loaded once), and each index is cached under its own folder.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from tests.files import CORPUS
+from tests.ollama_server import FakeOllama
+
+from rag import store
+from rag.config import load_settings
+from rag.indexing import update_index
+from rag.types import Answer
+from rag.ui import resources
+from rag.ui.export import chat_markdown
+from rag.ui.highlight import (
+    answer_html,
+    document_html,
+    escape_markdown,
+    merge_spans,
+    passage_html,
+)
+from rag.ui.texts import TEXTS, Texts
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+TIMEOUT = 180  # seconds per script run; a loaded CI machine embeds slowly
+QUESTION = "Wat vroeg wethouder Pieter Hilhorst aan de ambtenaren?"
+MALICIOUS = (
+    "# Inspraak ![x](http://127.0.0.1:9/t.png)\n\n"
+    "Bewoners van Wijk Zuid kozen voor meer groen. <script>alert(1)</script> "
+    "![x](http://127.0.0.1:9/x.png) [klik](javascript:alert(1)) <img src=x onerror=alert(2)>"
+)
+
+
+def plain(markdown: str) -> str:
+    """Markdown text as shown: without backslash escapes and invisible word joiners."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory, embedder) -> tuple[Path, Path]:
+    """A copy of the sample corpus and its index, built once for this module."""
+    base = tmp_path_factory.mktemp("app")
+    shutil.copytree(CORPUS, base / "corpus")
+    update_index(load_settings(corpus_dir=base / "corpus", index_dir=base / "index"), embedder)
+    return base / "corpus", base / "index"
+
+
+@pytest.fixture(autouse=True)
+def app_env(monkeypatch: pytest.MonkeyPatch, embedder, sample) -> None:
+    """Settings as a user gives them (RAG_* variables); the model is the session's."""
+    monkeypatch.setattr(resources, "embedder", lambda settings: embedder)
+    for name in ("RAG_LLM", "RAG_UI_LANGUAGE", "OLLAMA_HOST", "RAG_OLLAMA_HOST", "RAG_RETRIEVAL_MODE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(sample[0]))
+    monkeypatch.setenv("RAG_INDEX_DIR", str(sample[1]))
+    monkeypatch.setenv("RAG_MODELS_DIR", str(ROOT / "models"))
+    monkeypatch.setenv("RAG_LLM", "extractive")
+    monkeypatch.setenv("RAG_TOP_K", "3")
+
+
+@pytest.fixture
+def fake_ollama() -> Iterator[FakeOllama]:
+    server = FakeOllama()
+    yield server
+    server.close()
+
+
+def start() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def answers(at: AppTest) -> list[str]:
+    return [h.value for h in at.html if "rag-answer" in h.value]
+
+
+def last_answer(at: AppTest) -> Answer:
+    return at.session_state["messages"][-1]["answer"]
+
+
+def texts_of(elements) -> list[str]:
+    return [plain(e.value) for e in elements]
+
+
+# --- the chat ---------------------------------------------------------------------------------
+
+
+def test_dutch_question_gets_a_cited_answer_with_highlighted_sources() -> None:
+    at = ask(start(), QUESTION)
+    print([h.value[:120] for h in at.html]); print(at.main)
+
+    [shown] = answers(at)
+    assert "Hilhorst" in shown and 'class="rag-cite">[1' in shown
+    answer = last_answer(at)
+    assert answer.citations and not answer.refused
+    assert any(m.value == "**Bronnen**" for m in at.markdown)
+    labels = [plain(e.label) for e in at.expander]
+    first = answer.citations[0]
+    assert labels[0].startswith(f"[{first.n}] {first.title} — {first.doc}")
+    passage = next(h.value for h in at.expander[0].html if "rag-passage" in h.value)
+    marked = html.unescape(re.search(r'<mark class="rag-mark">(.*?)</mark>', passage, re.S).group(1))
+    assert " ".join(marked.split()) == first.text  # the cited span, inside its surrounding text
+    assert any("Extractief antwoord" in i.value for i in at.info)  # the answer's notice
+    assert at.download_button(key="export_chat").proto.disabled is False
+
+
+def test_show_document_highlights_every_cited_span_of_the_answer() -> None:
+    at = ask(start(), QUESTION)
+    answer = last_answer(at)
+    first = answer.citations[0]
+    message_id = at.session_state["messages"][-1]["id"]
+
+    at.toggle(key=f"doc-{message_id}-{first.n}").set_value(True).run()
+
+    [document] = [h.value for h in at.html if "rag-document" in h.value]
+    same_doc = {c.n for c in answer.citations if c.doc == first.doc}
+    labels = re.findall(r'<span class="rag-n">\[([\d, ]+)\]</span><mark', document)
+    assert {int(n) for label in labels for n in label.split(",")} == same_doc
+    assert "Broedplaats de Vlugt" in html.unescape(document)  # the whole text, not just passages
+
+
+def test_follow_up_question_uses_the_conversation() -> None:
+    at = ask(start(), QUESTION)
+    ask(at, "En wat zei hij nog meer?")
+
+    answer = last_answer(at)
+    assert answer.query.startswith(QUESTION)  # rewritten with the earlier question
+    assert f"Gezocht op: {answer.query}" in texts_of(at.caption)
+    assert len(at.chat_message) == 4
+
+
+def test_search_only_shows_passages_without_an_answer() -> None:
+    at = start()
+    at.toggle(key="search_only").set_value(True).run()
+    ask(at, QUESTION)
+
+    assert answers(at) == []
+    answer = last_answer(at)
+    assert answer.backend == "none" and len(answer.passages) == 3
+    assert any(m.value == "**Gevonden passages**" for m in at.markdown)
+    assert len(at.expander) == 3
+    assert "Alleen zoeken: de best passende passages, zonder antwoord." in texts_of(at.caption)
+
+
+def test_clearing_the_chat_empties_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_LLM", "none")  # search only: the quickest question
+    at = ask(start(), QUESTION)
+    assert len(at.chat_message) == 2
+
+    at.button(key="clear_chat").click().run()
+
+    assert not at.exception
+    assert len(at.chat_message) == 0 and at.session_state["messages"] == []
+
+
+def test_english_interface(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_UI_LANGUAGE", "en")
+    at = start()
+    assert at.chat_input[0].proto.placeholder == "Ask a question about your documents…"
+    assert "Settings" in [s.value for s in at.sidebar.subheader]
+    assert at.toggle(key="search_only").label == "Search only"
+
+
+# --- the language model failing ---------------------------------------------------------------
+
+
+def test_unreachable_ollama_shows_the_fix_and_still_the_passages(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("RAG_LLM", "ollama")
+    monkeypatch.setenv("OLLAMA_HOST", f"http://127.0.0.1:{port}")
+    at = ask(start(), QUESTION)
+
+    [error] = [e.value for e in at.error]
+    assert "not reachable" in error and "ollama serve" in error
+    assert len(at.expander) == 3  # the retrieved passages, to read without an answer
+    assert any(m.value == "**Gevonden passages**" for m in at.markdown)
+    assert "Traceback" not in str(at)
+
+
+def test_ollama_answer_is_streamed_with_citations(monkeypatch, fake_ollama: FakeOllama) -> None:
+    fake_ollama.reply = ["Wethouder Pieter Hilhorst ", "vroeg de ambtenaren om ", "een andere overheid [1]."]
+    monkeypatch.setenv("RAG_LLM", "ollama")
+    monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
+    at = ask(start(), QUESTION)
+
+    [shown] = answers(at)
+    assert "een andere overheid" in shown and "rag-cursor" not in shown
+    answer = last_answer(at)
+    assert answer.backend == "ollama" and not answer.error
+    assert [c.n for c in answer.citations] == [1]
+    assert plain(at.expander[0].label).startswith("[1] ")
+    assert fake_ollama.chat_requests()[0]["stream"] is True
+    assert any(c.startswith("ollama · gemma3:4b") for c in texts_of(at.caption))
+
+
+def test_missing_ollama_model_says_how_to_pull_it(monkeypatch, fake_ollama: FakeOllama) -> None:
+    fake_ollama.models = ["llama3.2:1b"]
+    monkeypatch.setenv("RAG_LLM", "ollama")
+    monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
+    at = ask(start(), QUESTION)
+
+    [error] = [e.value for e in at.error]
+    assert "ollama pull gemma3:4b" in error
+    assert len(at.expander) == 3
+
+
+def test_timeout_keeps_the_partial_answer_marked_incomplete(monkeypatch, fake_ollama: FakeOllama) -> None:
+    fake_ollama.reply = ["Wethouder Pieter Hilhorst vroeg om een andere overheid [1]. ", "Verder…"]
+    fake_ollama.piece_delay = 5.0  # silent after the first piece: longer than the timeout
+    monkeypatch.setenv("RAG_LLM", "ollama")
+    monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
+    monkeypatch.setenv("RAG_OLLAMA_TIMEOUT", "1")
+    at = ask(start(), QUESTION)
+
+    [shown] = answers(at)
+    assert "andere overheid" in shown
+    assert any("onvolledig" in w.value for w in at.warning)
+    assert any("RAG_OLLAMA_TIMEOUT" in e.value for e in at.error)
+    assert last_answer(at).incomplete
+
+
+# --- the index --------------------------------------------------------------------------------
+
+
+def test_first_start_builds_the_index_with_a_progress_bar(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    at = start()
+
+    assert any("Eerste start" in i.value for i in at.info)
+    [bar] = at.get("progress")
+    assert bar.value == 100 and "2 documenten" in bar.proto.text
+    assert any("2 toegevoegd" in s.value for s in at.success)
+    assert store.exists(tmp_path / "index")
+    assert not at.chat_input[0].proto.disabled
+    assert any(m.value.startswith("**2** documenten") for m in at.sidebar.markdown)
+
+
+def test_empty_corpus_explains_where_to_put_documents(monkeypatch, tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(tmp_path / "corpus"))
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    at = start()
+
+    [explanation] = [i.value for i in at.info]
+    assert str(tmp_path / "corpus") in explanation and ".pdf" in explanation and ".docx" in explanation
+    assert not at.error and len(at.chat_input) == 0
+    assert not store.exists(tmp_path / "index")
+
+
+def test_missing_corpus_folder_is_explained(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(tmp_path / "nergens"))
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    at = start()
+
+    [explanation] = [i.value for i in at.info]
+    assert "bestaat nog niet" in explanation and str(tmp_path / "nergens") in explanation
+
+
+def test_index_of_another_model_offers_a_rebuild(monkeypatch, tmp_path: Path, sample) -> None:
+    shutil.copytree(sample[1], tmp_path / "index")
+    build = tmp_path / "index" / resources.current_build(tmp_path / "index")
+    manifest = json.loads((build / "manifest.json").read_text("utf-8"))
+    manifest["model"] = "other/model"
+    (build / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    at = start()
+
+    [error] = [e.value for e in at.error]
+    assert "built with other/model" in error
+    assert at.chat_input[0].proto.disabled
+
+    at.button(key="rebuild_main").click().run()
+
+    assert not at.exception and not at.error
+    assert store.read_manifest(tmp_path / "index").model == "google/embeddinggemma-300m"
+    assert not at.chat_input[0].proto.disabled
+
+
+def test_sidebar_update_adds_new_files_while_the_old_index_stays_usable(
+    monkeypatch, tmp_path: Path, sample, embedder
+) -> None:
+    shutil.copytree(sample[0], tmp_path / "corpus")
+    shutil.copytree(sample[1], tmp_path / "index")
+    (tmp_path / "corpus" / "inspraak.md").write_text(MALICIOUS, encoding="utf-8")
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(tmp_path / "corpus"))
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    at = start()
+    assert any("1 bestand(en) anders dan in de index" in w.value for w in at.sidebar.warning)
+    settings = load_settings()
+    old = resources.retriever(settings, embedder)  # what other sessions hold right now
+
+    at.button(key="rebuild_sidebar").click().run()
+
+    assert not at.exception
+    assert any("1 toegevoegd" in s.value for s in at.sidebar.success)
+    assert any(m.value.startswith("**3** documenten") for m in at.sidebar.markdown)
+    new = resources.retriever(settings, embedder)
+    assert new is not old and len(new.index.documents) == 3
+    assert len(old.index.documents) == 2 and old.search("burgerkracht")  # still answers
+
+
+# --- pure helpers: escaping, highlighting, export ---------------------------------------------
+
+
+def test_document_text_is_escaped_and_the_passage_highlighted_in_context() -> None:
+    text = "Begin van de tekst. " * 30 + MALICIOUS + " Einde van de tekst." * 30
+    start = text.index("Bewoners")
+    end = text.index("<img")
+    shown = passage_html(text, start, end)
+
+    assert "<script" not in shown and "<img" not in shown
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
+    marked = re.search(r'<mark class="rag-mark">(.*?)</mark>', shown, re.S).group(1)
+    assert html.unescape(marked) == text[start:end]
+    assert shown.count("…") == 2  # context cut on both sides
+    assert set(re.findall(r"</?([a-z]+)", shown)) == {"div", "mark"}
+
+
+def test_whole_document_merges_overlapping_spans() -> None:
+    text = "aaaa bbbb cccc dddd eeee <b>ffff</b>"
+    assert merge_spans([(10, 20, 2), (0, 4, 1), (15, 24, 3)]) == [(0, 4, [1]), (10, 24, [2, 3])]
+    shown = document_html(text, [(10, 20, 2), (0, 4, 1), (15, 24, 3)])
+    assert '<span class="rag-n">[1]</span><mark class="rag-mark">aaaa</mark>' in shown
+    assert '<span class="rag-n">[2, 3]</span><mark class="rag-mark">cccc dddd eeee</mark>' in shown
+    assert "&lt;b&gt;ffff&lt;/b&gt;" in shown
+
+
+def test_answers_are_escaped_with_only_simple_formatting() -> None:
+    shown = answer_html("Zie **dit** [1, 2].\n\n- een <img src=x> [2]\n- twee ![x](http://e/x.png)")
+    assert "<strong>dit</strong>" in shown and '<span class="rag-cite">[1, 2]</span>' in shown
+    assert "<ul><li>een &lt;img src=x&gt;" in shown and "<img" not in shown
+    assert set(re.findall(r"</?([a-z]+)", shown)) <= {"div", "p", "strong", "span", "ul", "li", "br"}
+
+
+def test_markdown_escaping_leaves_no_link_image_or_html() -> None:
+    escaped = escape_markdown("Titel ![x](http://127.0.0.1:9/x.png) [klik](javascript:alert(1)) <b>")
+    assert plain(escaped) == "Titel ![x](http://127.0.0.1:9/x.png) [klik](javascript:alert(1)) <b>"
+    assert not re.search(r"(?<!\\)[\[\]<>!()]", escaped)  # every such character is escaped
+    assert "http:\u2060//" in escaped  # no bare-URL autolink either
+
+
+def test_export_has_questions_answers_and_escaped_cited_passages() -> None:
+    at = ask(start(), QUESTION)
+    exported = chat_markdown(at.session_state["messages"], Texts("nl"))
+    answer = last_answer(at)
+
+    assert exported.startswith("# Gesprek met de participatie-assistent")
+    assert "## Vraag 1" in exported and QUESTION in exported
+    assert "#### Bronnen" in exported
+    first = answer.citations[0]
+    assert f"**[{first.n}] " in exported and f"`{first.doc}`" in exported
+    assert "> " + escape_markdown(first.text, light=True)[:60] in exported
+
+
+def test_both_languages_have_every_text() -> None:
+    assert TEXTS["nl"].keys() == TEXTS["en"].keys()
+    for language in TEXTS:
+        assert Texts(language)("empty_corpus", folder="x", types="y")
