@@ -11,7 +11,9 @@ at its best rank (the top 10 chunks are retrieved). Relevant = qrels score ≥ 1
 
 Metrics per query, averaged: recall@1 and recall@5 (1 if a relevant passage is in the top 1 / 5,
 the usual "success@k" for one-FAQ-per-query judgments), MRR@10 (1/rank of the first relevant
-passage within the top 10). The built index is cached in benchmarks/.cache/ and reused by
+passage within the top 10). `--prompt-check` also scores dense retrieval with the passages encoded
+directly (no index, no chunking) under three document-prompt variants, to see what the product's
+way of building the embedded text costs or gains. The built index is cached in benchmarks/.cache/ and reused by
 re-runs (`update_index` finds nothing to do); delete that folder to rebuild.
 """
 
@@ -95,12 +97,45 @@ def evaluate(retriever, queries, relevant, mode: str) -> dict:
     return {"recall@1": r1 / n, "recall@5": r5 / n, "mrr@10": rr / n, "queries": n}
 
 
+def prompt_check(embedder, queries_embedder, passages, queries, relevant) -> dict:
+    """Dense metrics with passage vectors made directly by `encode_documents`, per prompt variant."""
+    import numpy as np
+
+    ids = [p["_id"] for p in passages]
+    qv = queries_embedder.encode_queries([q["text"] for q in queries])
+    variants = {
+        "`title: {title} | text: {text}`": [(p["title"], p["text"]) for p in passages],
+        "`title: none | text: {text}`": [("", p["text"]) for p in passages],
+        "`title: none | text: # {title} {text}`": [("", f"# {p['title']} {p['text']}") for p in passages],
+    }
+    results = {}
+    for label, items in variants.items():
+        started = time.perf_counter()
+        matrix = embedder.encode_documents(items)
+        seconds = time.perf_counter() - started
+        r1 = r5 = rr = 0.0
+        for query, row in zip(queries, qv @ matrix.T, strict=True):
+            ranking = [ids[i] for i in np.argsort(-row)[:10]]
+            good = relevant[query["_id"]]
+            first = next((r for r, pid in enumerate(ranking, start=1) if pid in good), None)
+            r1 += first == 1
+            r5 += first is not None and first <= 5
+            rr += 1.0 / first if first else 0.0
+        n = len(queries)
+        results[label] = {"recall@1": r1 / n, "recall@5": r5 / n, "mrr@10": rr / n, "encode_s": seconds}
+        print(f"{label}: recall@1 {r1 / n:.3f} ({seconds:.0f} s)", flush=True)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA / "dutch-gov-faq")
     parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16"])
     parser.add_argument("--weights", default="0.5,0.6,0.7,0.8,0.9")
     parser.add_argument("--candidates", default="10,20,30,50,100,200")
+    parser.add_argument("--prompt-check", action="store_true",
+                        help="also encode the passages directly with 3 prompt variants (dense only)")
+    parser.add_argument("--out", default="beir_eval", help="name of the results file")
     args = parser.parse_args()
     weights = [float(w) for w in args.weights.split(",")]
     depths = [int(c) for c in args.candidates.split(",")]
@@ -136,6 +171,8 @@ def main() -> None:
                           beats_both=all(scores[m] >= best[m] for m in best))
             sweep.append(scores)
 
+    variants = prompt_check(embedder, queries_embedder, passages, queries, relevant) if args.prompt_check else {}
+
     n = len(queries)
     print(f"\ndutch-gov-faq dev: {n} queries, {len(passages)} passages, {report.chunks} chunks; "
           f"dtype {embedder.dtype}; hybrid = dense_weight {config.dense_weight}, "
@@ -147,6 +184,12 @@ def main() -> None:
     print(table(["candidates", "dense_weight", "recall@1", "recall@5", "MRR@10", "≥ both"],
                 [[s["candidates"], s["dense_weight"], s["recall@1"], s["recall@5"], s["mrr@10"],
                   "✅" if s["beats_both"] else ""] for s in sweep]))
+    if variants:
+        print("\nDense retrieval, passages encoded directly (no chunking) — document prompt variants:\n")
+        print(table(["embedded document text", "recall@1", "recall@5", "MRR@10"],
+                    [["product index (`title: {title} | text: # {title} {text}`)",
+                      modes["dense"]["recall@1"], modes["dense"]["recall@5"], modes["dense"]["mrr@10"]]]
+                    + [[label, m["recall@1"], m["recall@5"], m["mrr@10"]] for label, m in variants.items()]))
     winners = [s for s in sweep if s["beats_both"]]
     if winners:
         top = max(winners, key=lambda s: (s["mrr@10"], s["recall@5"], s["recall@1"]))
@@ -155,13 +198,13 @@ def main() -> None:
     else:
         print("\nno swept setting makes hybrid ≥ both dense and BM25 on recall@5 and MRR@10")
 
-    path = write_results("beir_eval", {
+    path = write_results(args.out, {
         "machine": machine(), "data": str(args.data), "dtype": embedder.dtype,
         "passages": len(passages), "chunks": report.chunks, "queries": n,
         "index_seconds": report.seconds, "embedded_chunks": report.embedded_chunks,
         "query_encode_seconds": queries_embedder.seconds,
         "defaults": {"dense_weight": config.dense_weight, "candidates": config.candidates},
-        "modes": modes, "best_single": best, "sweep": sweep,
+        "modes": modes, "best_single": best, "sweep": sweep, "prompt_variants": variants,
     })
     print(f"\nresults: {path}")
 

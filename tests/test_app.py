@@ -59,7 +59,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory, embedder) -> tuple[Path, Pa
     return base / "corpus", base / "index"
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def app_env(monkeypatch: pytest.MonkeyPatch, embedder, sample) -> None:
     """Settings as a user gives them (RAG_* variables); the model is the session's."""
     monkeypatch.setattr(resources, "embedder", lambda settings: embedder)
@@ -79,6 +79,9 @@ def fake_ollama() -> Iterator[FakeOllama]:
     server.close()
 
 
+uses_app = pytest.mark.usefixtures("app_env")
+
+
 def start() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception, at.exception
@@ -92,7 +95,7 @@ def ask(at: AppTest, question: str) -> AppTest:
 
 
 def answers(at: AppTest) -> list[str]:
-    return [h.value for h in at.html if "rag-answer" in h.value]
+    return [h.value for h in at.html if h.value.startswith('<div class="rag-answer"')]
 
 
 def last_answer(at: AppTest) -> Answer:
@@ -106,9 +109,9 @@ def texts_of(elements) -> list[str]:
 # --- the chat ---------------------------------------------------------------------------------
 
 
+@uses_app
 def test_dutch_question_gets_a_cited_answer_with_highlighted_sources() -> None:
     at = ask(start(), QUESTION)
-    print([h.value[:120] for h in at.html]); print(at.main)
 
     [shown] = answers(at)
     assert "Hilhorst" in shown and 'class="rag-cite">[1' in shown
@@ -118,13 +121,14 @@ def test_dutch_question_gets_a_cited_answer_with_highlighted_sources() -> None:
     labels = [plain(e.label) for e in at.expander]
     first = answer.citations[0]
     assert labels[0].startswith(f"[{first.n}] {first.title} — {first.doc}")
-    passage = next(h.value for h in at.expander[0].html if "rag-passage" in h.value)
+    passage = next(h.value for h in at.expander[0].html if h.value.startswith('<div class="rag-text rag-passage"'))
     marked = html.unescape(re.search(r'<mark class="rag-mark">(.*?)</mark>', passage, re.S).group(1))
     assert " ".join(marked.split()) == first.text  # the cited span, inside its surrounding text
     assert any("Extractief antwoord" in i.value for i in at.info)  # the answer's notice
     assert at.download_button(key="export_chat").proto.disabled is False
 
 
+@uses_app
 def test_show_document_highlights_every_cited_span_of_the_answer() -> None:
     at = ask(start(), QUESTION)
     answer = last_answer(at)
@@ -133,13 +137,14 @@ def test_show_document_highlights_every_cited_span_of_the_answer() -> None:
 
     at.toggle(key=f"doc-{message_id}-{first.n}").set_value(True).run()
 
-    [document] = [h.value for h in at.html if "rag-document" in h.value]
+    [document] = [h.value for h in at.html if h.value.startswith('<div class="rag-text rag-document"')]
     same_doc = {c.n for c in answer.citations if c.doc == first.doc}
     labels = re.findall(r'<span class="rag-n">\[([\d, ]+)\]</span><mark', document)
     assert {int(n) for label in labels for n in label.split(",")} == same_doc
     assert "Broedplaats de Vlugt" in html.unescape(document)  # the whole text, not just passages
 
 
+@uses_app
 def test_follow_up_question_uses_the_conversation() -> None:
     at = ask(start(), QUESTION)
     ask(at, "En wat zei hij nog meer?")
@@ -150,6 +155,17 @@ def test_follow_up_question_uses_the_conversation() -> None:
     assert len(at.chat_message) == 4
 
 
+@uses_app
+def test_question_outside_the_documents_is_refused_without_sources() -> None:
+    at = ask(start(), "Hoe hoog is de Mount Everest in meters?")
+
+    answer = last_answer(at)
+    assert answer.refused
+    assert answers(at) == ['<div class="rag-answer"><p>Ik kan dit niet vinden in de documenten.</p></div>']
+    assert len(at.expander) == 0 and not any(m.value == "**Bronnen**" for m in at.markdown)
+
+
+@uses_app
 def test_search_only_shows_passages_without_an_answer() -> None:
     at = start()
     at.toggle(key="search_only").set_value(True).run()
@@ -163,6 +179,7 @@ def test_search_only_shows_passages_without_an_answer() -> None:
     assert "Alleen zoeken: de best passende passages, zonder antwoord." in texts_of(at.caption)
 
 
+@uses_app
 def test_clearing_the_chat_empties_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAG_LLM", "none")  # search only: the quickest question
     at = ask(start(), QUESTION)
@@ -174,6 +191,7 @@ def test_clearing_the_chat_empties_it(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(at.chat_message) == 0 and at.session_state["messages"] == []
 
 
+@uses_app
 def test_english_interface(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAG_UI_LANGUAGE", "en")
     at = start()
@@ -185,6 +203,7 @@ def test_english_interface(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- the language model failing ---------------------------------------------------------------
 
 
+@uses_app
 def test_unreachable_ollama_shows_the_fix_and_still_the_passages(monkeypatch: pytest.MonkeyPatch) -> None:
     with socket.socket() as probe:  # a port where nothing listens
         probe.bind(("127.0.0.1", 0))
@@ -200,6 +219,7 @@ def test_unreachable_ollama_shows_the_fix_and_still_the_passages(monkeypatch: py
     assert "Traceback" not in str(at)
 
 
+@uses_app
 def test_ollama_answer_is_streamed_with_citations(monkeypatch, fake_ollama: FakeOllama) -> None:
     fake_ollama.reply = ["Wethouder Pieter Hilhorst ", "vroeg de ambtenaren om ", "een andere overheid [1]."]
     monkeypatch.setenv("RAG_LLM", "ollama")
@@ -216,6 +236,7 @@ def test_ollama_answer_is_streamed_with_citations(monkeypatch, fake_ollama: Fake
     assert any(c.startswith("ollama · gemma3:4b") for c in texts_of(at.caption))
 
 
+@uses_app
 def test_missing_ollama_model_says_how_to_pull_it(monkeypatch, fake_ollama: FakeOllama) -> None:
     fake_ollama.models = ["llama3.2:1b"]
     monkeypatch.setenv("RAG_LLM", "ollama")
@@ -227,6 +248,7 @@ def test_missing_ollama_model_says_how_to_pull_it(monkeypatch, fake_ollama: Fake
     assert len(at.expander) == 3
 
 
+@uses_app
 def test_timeout_keeps_the_partial_answer_marked_incomplete(monkeypatch, fake_ollama: FakeOllama) -> None:
     fake_ollama.reply = ["Wethouder Pieter Hilhorst vroeg om een andere overheid [1]. ", "Verder…"]
     fake_ollama.piece_delay = 5.0  # silent after the first piece: longer than the timeout
@@ -245,6 +267,7 @@ def test_timeout_keeps_the_partial_answer_marked_incomplete(monkeypatch, fake_ol
 # --- the index --------------------------------------------------------------------------------
 
 
+@uses_app
 def test_first_start_builds_the_index_with_a_progress_bar(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
     at = start()
@@ -258,6 +281,7 @@ def test_first_start_builds_the_index_with_a_progress_bar(monkeypatch, tmp_path:
     assert any(m.value.startswith("**2** documenten") for m in at.sidebar.markdown)
 
 
+@uses_app
 def test_empty_corpus_explains_where_to_put_documents(monkeypatch, tmp_path: Path) -> None:
     (tmp_path / "corpus").mkdir()
     monkeypatch.setenv("RAG_CORPUS_DIR", str(tmp_path / "corpus"))
@@ -270,6 +294,7 @@ def test_empty_corpus_explains_where_to_put_documents(monkeypatch, tmp_path: Pat
     assert not store.exists(tmp_path / "index")
 
 
+@uses_app
 def test_missing_corpus_folder_is_explained(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("RAG_CORPUS_DIR", str(tmp_path / "nergens"))
     monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
@@ -279,6 +304,7 @@ def test_missing_corpus_folder_is_explained(monkeypatch, tmp_path: Path) -> None
     assert "bestaat nog niet" in explanation and str(tmp_path / "nergens") in explanation
 
 
+@uses_app
 def test_index_of_another_model_offers_a_rebuild(monkeypatch, tmp_path: Path, sample) -> None:
     shutil.copytree(sample[1], tmp_path / "index")
     build = tmp_path / "index" / resources.current_build(tmp_path / "index")
@@ -299,6 +325,7 @@ def test_index_of_another_model_offers_a_rebuild(monkeypatch, tmp_path: Path, sa
     assert not at.chat_input[0].proto.disabled
 
 
+@uses_app
 def test_sidebar_update_adds_new_files_while_the_old_index_stays_usable(
     monkeypatch, tmp_path: Path, sample, embedder
 ) -> None:
@@ -359,9 +386,10 @@ def test_markdown_escaping_leaves_no_link_image_or_html() -> None:
     escaped = escape_markdown("Titel ![x](http://127.0.0.1:9/x.png) [klik](javascript:alert(1)) <b>")
     assert plain(escaped) == "Titel ![x](http://127.0.0.1:9/x.png) [klik](javascript:alert(1)) <b>"
     assert not re.search(r"(?<!\\)[\[\]<>!()]", escaped)  # every such character is escaped
-    assert "http:\u2060//" in escaped  # no bare-URL autolink either
+    assert "http\\:\u2060//" in escaped  # no bare-URL autolink either
 
 
+@uses_app
 def test_export_has_questions_answers_and_escaped_cited_passages() -> None:
     at = ask(start(), QUESTION)
     exported = chat_markdown(at.session_state["messages"], Texts("nl"))

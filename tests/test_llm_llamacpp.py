@@ -127,3 +127,30 @@ def test_without_xllamacpp_the_error_says_what_to_install(monkeypatch: pytest.Mo
 
     with pytest.raises(LLMError, match=r"pip install 'participatie-assistent\[llamacpp\]'"):
         LlamaCppLLM("model.gguf", context_tokens=2048, max_answer_tokens=24, temperature=0.0)
+
+
+@pytest.mark.slow
+@needs_smollm2
+def test_pipeline_answer_from_smollm2_goes_through_citation_checking(sample_retriever):
+    """Mechanics, not wisdom: a real model's streamed text comes back checked against passages."""
+    from rag.pipeline import Assistant
+
+    settings = sample_retriever.settings.model_copy(
+        update={"llm": "llamacpp", "llm_gguf": SMOLLM2, "llm_context_tokens": 2048, "llm_max_answer_tokens": 96}
+    )
+    llm = LlamaCppLLM(SMOLLM2, context_tokens=2048, max_answer_tokens=96, temperature=0.1)
+    pieces: list[str] = []
+    answer = Assistant(settings, sample_retriever, llm).ask(
+        "Welke taken heeft de beleidsmedewerker in Massy?", on_token=pieces.append
+    )
+
+    assert answer.backend == "llamacpp" and answer.model == SMOLLM2.name
+    assert len(pieces) > 1 and not answer.error
+    assert answer.passages and answer.timings["first_token"] < answer.timings["total"]
+    if not answer.refused:
+        assert answer.answer
+        for citation in answer.citations:  # every kept marker points at a real passage
+            assert 1 <= citation.n <= len(answer.passages)
+            assert citation.chunk_id == answer.passages[citation.n - 1].chunk.id
+        uncited = [s for s in answer.unsupported_sentences if "[" not in s]
+        assert all(s in answer.answer for s in uncited)

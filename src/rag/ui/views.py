@@ -62,7 +62,7 @@ def show_answer(
     if answer.incomplete:
         st.warning(texts("incomplete"), icon=":material/hourglass_disabled:")
     if answer.error:
-        st.error(answer.error, icon=":material/error:")
+        st.error(f"**{texts('llm_failed')}** {answer.error}", icon=":material/error:")
     if answer.notice:
         st.info(answer.notice, icon=":material/info:")
     for warning in answer.warnings:

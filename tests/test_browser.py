@@ -1,0 +1,267 @@
+"""`streamlit run app.py` driven by a real headless Chromium: the chat as a user sees it.
+
+Checks what AppTest cannot: what the browser renders. A cited passage is highlighted in a <mark>,
+and a document full of HTML and Markdown (script, image, javascript: link) shows as literal text
+without creating any element or request. Screenshots go to test-artifacts/; set
+UPDATE_SCREENSHOT=1 to also refresh docs/screenshot.png (the README's picture).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.files import CORPUS
+from tests.ollama_server import FakeOllama
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+SLOW = 240_000  # ms: first page load embeds the corpus; a loaded machine answers slowly
+CHAT_BOX = "textarea[data-testid='stChatInputTextArea']"
+DONE = re.compile(r"^extractief · ")  # the last line under a finished answer
+
+# Streamlit scrolls the chat inside a container, not the window: scroll every scrolled one back.
+SCROLL_TO_TOP = """() => { for (const el of document.querySelectorAll('*')) {
+    if (el.scrollTop > 0) el.scrollTop = 0; } }"""
+MALICIOUS_NAME = "inspraakavond-wijk-zuid.md"
+MALICIOUS = """# Inspraakavond ![x](http://127.0.0.1:9/titel.png) <b>Wijk Zuid</b>
+
+Bewoners van Wijk Zuid kwamen op 12 maart bijeen in buurthuis De Linde om te praten over de \
+herinrichting van het Marktplein. <script>alert(1)</script> De gemeente legde drie ontwerpen voor \
+en de bewoners kozen voor meer groen en speelruimte op het Marktplein. \
+![x](http://127.0.0.1:9/x.png) Meer lezen over het Marktplein: [klik](javascript:alert(1)) of \
+<img src="http://127.0.0.1:9/y.png" onerror="alert(2)">.
+"""
+
+if not CHROMIUM.exists():
+    pytest.skip(
+        "Debian's chromium is not installed (apt-get install -y chromium); the browser test needs it",
+        allow_module_level=True,
+    )
+playwright = pytest.importorskip("playwright.sync_api", reason="the dev extra installs playwright")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_healthy(url: str, server: subprocess.Popen, log: Path, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"streamlit did not answer on {url} within {seconds} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def fake_ollama() -> Iterator[FakeOllama]:
+    server = FakeOllama()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory, fake_ollama) -> Iterator[tuple[str, Path]]:
+    """The app on a free localhost port, over a copy of the corpus plus a hostile document,
+    with no index yet (the first page load builds it). It answers extractively; choosing
+    Ollama in the sidebar reaches the stand-in server."""
+    base = tmp_path_factory.mktemp("browser")
+    shutil.copytree(CORPUS, base / "corpus")
+    (base / "corpus" / MALICIOUS_NAME).write_text(MALICIOUS, encoding="utf-8")
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("RAG_") and k != "OLLAMA_HOST"},
+        "RAG_LLM": "extractive",
+        "RAG_CORPUS_DIR": str(base / "corpus"),
+        "RAG_INDEX_DIR": str(base / "index"),
+        "RAG_MODELS_DIR": str(ROOT / "models"),
+        "RAG_TOP_K": "3",
+        "OLLAMA_HOST": fake_ollama.url,
+    }
+    log = base / "streamlit.log"
+    with open(log, "wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.headless", "true", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    url = f"http://localhost:{port}"
+    try:
+        _wait_healthy(url, server, log)
+        yield url, base / "index"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+@pytest.fixture
+def page(app) -> Iterator:
+    """A fresh browser page (a new chat session) that records requests and JS dialogs."""
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1100})
+        page.requests = []  # type: ignore[attr-defined]
+        page.dialogs = []  # type: ignore[attr-defined]
+        page.on("request", lambda request: page.requests.append(request.url))
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        page.set_default_timeout(SLOW)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def send(page, question: str) -> None:
+    page.wait_for_function(
+        f"() => {{ const box = document.querySelector(\"{CHAT_BOX}\"); return box && !box.disabled; }}",
+        timeout=SLOW,
+    )
+    box = page.locator(CHAT_BOX)
+    box.fill(question)
+    box.press("Enter")
+
+
+def ask(page, question: str, answers_before: int) -> None:
+    """Type a question, send it, and wait until its answer is complete."""
+    send(page, question)
+    page.get_by_text(DONE).nth(answers_before).wait_for()
+
+
+def chunks(index_dir: Path) -> list[dict]:
+    build = (index_dir / "CURRENT").read_text().strip()
+    with open(index_dir / build / "chunks.jsonl", encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
+
+
+def open_source(page, label_part: str):
+    """Open the (last) source expander whose label contains `label_part`; its content."""
+    expander = (
+        page.locator("[data-testid='stExpander']")
+        .filter(has=page.locator("summary", has_text=label_part))
+        .last
+    )
+    expander.locator("summary").click()
+    details = expander.locator("[data-testid='stExpanderDetails']")
+    details.locator("mark.rag-mark").first.wait_for(state="visible", timeout=30_000)
+    return details
+
+
+def test_question_gets_a_cited_answer_with_the_passage_highlighted(app, page) -> None:
+    url, index_dir = app
+    page.goto(url)
+    ask(page, "Wat vroeg wethouder Pieter Hilhorst aan de ambtenaren?", 0)
+
+    answer = page.locator(".rag-answer").last
+    assert "Hilhorst" in answer.inner_text()
+    assert answer.locator(".rag-cite").count() >= 1
+    page.get_by_text("Bronnen", exact=True).wait_for()
+    details = open_source(page, "[1]")
+    marked = " ".join(details.locator("mark.rag-mark").first.inner_text().split())
+    assert marked in {" ".join(c["text"].split()) for c in chunks(index_dir)}
+    # the passage is shown inside its surrounding text, not alone
+    assert len(details.locator(".rag-passage").inner_text()) > len(marked)
+
+    page.mouse.move(1270, 1090)  # no hover effects in the picture
+    page.wait_for_timeout(800)  # the expander's opening animation
+    page.evaluate(SCROLL_TO_TOP)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "chat.png")
+    docs_shot = ROOT / "docs" / "screenshot.png"
+    if os.environ.get("UPDATE_SCREENSHOT") == "1" or not docs_shot.exists():
+        docs_shot.parent.mkdir(exist_ok=True)
+        shutil.copyfile(ARTIFACTS / "chat.png", docs_shot)
+    assert not page.dialogs
+
+
+def test_hostile_document_text_is_shown_literally(app, page) -> None:
+    url, _ = app
+    page.goto(url)
+    ask(page, "Wat kozen de bewoners van Wijk Zuid voor het Marktplein?", 0)
+
+    details = open_source(page, "inspraakavond-wijk-zuid")
+    assert "<script>alert(1)</script>" in details.locator(".rag-passage").inner_text()
+    details.get_by_text("Toon het hele document").click()
+    document = details.locator(".rag-document")
+    document.wait_for()
+    shown = document.inner_text()
+    for literal in (
+        "<script>alert(1)</script>",
+        "![x](http://127.0.0.1:9/x.png)",
+        "[klik](javascript:alert(1))",
+        '<img src="http://127.0.0.1:9/y.png" onerror="alert(2)">',
+    ):
+        assert literal in shown
+    label = page.locator("[data-testid='stExpander'] summary", has_text="inspraakavond").last
+    assert "![x](http://127.0.0.1:9/titel.png) <b>Wijk Zuid</b>" in label.inner_text().replace("\u2060", "")
+    page.screenshot(path=ARTIFACTS / "hostile-document.png")
+
+    chat = page.locator("[data-testid='stChatMessage']")
+    assert chat.count() == 2
+    for tag in ("script", "img", "b", "a"):  # not one element came from the document's text
+        assert chat.locator(tag).count() == 0, tag
+    assert page.locator("img[src*='127.0.0.1:9'], a[href^='javascript']").count() == 0
+    assert not [u for u in page.requests if "127.0.0.1:9" in u]
+    assert not page.dialogs
+
+
+def test_answer_streams_into_the_page(app, page, fake_ollama) -> None:
+    fake_ollama.reply = ["Wethouder ", "Pieter ", "Hilhorst ", "vroeg ", "om ", "een ", "andere ",
+                         "overheid [1]."]
+    fake_ollama.piece_delay = 0.5
+    url, _ = app
+    page.goto(url)
+    page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(
+        has_text="Antwoordmodel"
+    ).click()
+    page.get_by_role("option", name="Ollama", exact=True).click()
+    page.locator("[data-testid='stSidebar']").get_by_text("Ollama-model").wait_for()
+    send(page, "Wat vroeg wethouder Pieter Hilhorst aan de ambtenaren?")
+
+    seen: list[str] = []  # the answer as the page showed it over time
+    deadline = time.monotonic() + SLOW / 1000
+    while time.monotonic() < deadline:
+        shown = page.locator(".rag-answer").all_inner_texts()
+        if shown and (not seen or seen[-1] != shown[-1]):
+            seen.append(shown[-1])
+        if seen and seen[-1] == "Wethouder Pieter Hilhorst vroeg om een andere overheid [1].":
+            break
+        page.wait_for_timeout(100)
+    partial = [text for text in seen if text.endswith("▌")]
+    assert len(partial) >= 3, seen  # grew piece by piece, with a cursor while streaming
+    assert all(len(a) < len(b) for a, b in zip(partial, partial[1:]))
+    assert seen[-1] == "Wethouder Pieter Hilhorst vroeg om een andere overheid [1].", seen
+    page.get_by_text(re.compile(r"^ollama · gemma3")).wait_for()
