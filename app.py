@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from rag.config import load_settings
+from rag import store
 from rag.errors import RagError
 from rag.ui import build, chat, resources, sidebar, views
 from rag.ui.texts import Texts
@@ -40,7 +41,7 @@ def main() -> None:
         st.stop()
 
     requested = st.session_state.pop(build.REBUILD_KEY, None)
-    if requested or resources.current_build(settings.index_dir) is None:
+    if requested or store.current_build_name(settings.index_dir) is None:
         if not requested:
             st.info(texts("first_start", folder=settings.corpus_dir.resolve()), icon=":material/build:")
         target = slots.rebuild if requested == "sidebar" else st.container()

@@ -118,10 +118,10 @@ def test_dutch_question_gets_a_cited_answer_with_highlighted_sources() -> None:
     answer = last_answer(at)
     assert answer.citations and not answer.refused
     assert any(m.value == "**Bronnen**" for m in at.markdown)
-    labels = [plain(e.label) for e in at.expander]
+    labels = [plain(e.label) for e in at.main.expander]
     first = answer.citations[0]
     assert labels[0].startswith(f"[{first.n}] {first.title} — {first.doc}")
-    passage = next(h.value for h in at.expander[0].html if h.value.startswith('<div class="rag-text rag-passage"'))
+    passage = next(h.value for h in at.main.expander[0].html if h.value.startswith('<div class="rag-text rag-passage"'))
     marked = html.unescape(re.search(r'<mark class="rag-mark">(.*?)</mark>', passage, re.S).group(1))
     assert " ".join(marked.split()) == first.text  # the cited span, inside its surrounding text
     assert any("Extractief antwoord" in i.value for i in at.info)  # the answer's notice
@@ -162,7 +162,7 @@ def test_question_outside_the_documents_is_refused_without_sources() -> None:
     answer = last_answer(at)
     assert answer.refused
     assert answers(at) == ['<div class="rag-answer"><p>Ik kan dit niet vinden in de documenten.</p></div>']
-    assert len(at.expander) == 0 and not any(m.value == "**Bronnen**" for m in at.markdown)
+    assert len(at.main.expander) == 0 and not any(m.value == "**Bronnen**" for m in at.markdown)
 
 
 @uses_app
@@ -175,8 +175,20 @@ def test_search_only_shows_passages_without_an_answer() -> None:
     answer = last_answer(at)
     assert answer.backend == "none" and len(answer.passages) == 3
     assert any(m.value == "**Gevonden passages**" for m in at.markdown)
-    assert len(at.expander) == 3
+    assert len(at.main.expander) == 3
     assert "Alleen zoeken: de best passende passages, zonder antwoord." in texts_of(at.caption)
+
+
+@uses_app
+def test_sidebar_filter_restricts_the_sources() -> None:
+    at = start()
+    at.toggle(key="search_only").set_value(True).run()
+    at.text_input(key="filter_path").set_value("talentprogramma*").run()
+    ask(at, QUESTION)  # about the Wikistad document, which the filter leaves out
+
+    answer = last_answer(at)
+    assert answer.passages
+    assert {h.chunk.doc for h in answer.passages} == {"talentprogramma-burgerparticipatie-gemeente-massy.txt"}
 
 
 @uses_app
@@ -214,7 +226,7 @@ def test_unreachable_ollama_shows_the_fix_and_still_the_passages(monkeypatch: py
 
     [error] = [e.value for e in at.error]
     assert "not reachable" in error and "ollama serve" in error
-    assert len(at.expander) == 3  # the retrieved passages, to read without an answer
+    assert len(at.main.expander) == 3  # the retrieved passages, to read without an answer
     assert any(m.value == "**Gevonden passages**" for m in at.markdown)
     assert "Traceback" not in str(at)
 
@@ -231,7 +243,7 @@ def test_ollama_answer_is_streamed_with_citations(monkeypatch, fake_ollama: Fake
     answer = last_answer(at)
     assert answer.backend == "ollama" and not answer.error
     assert [c.n for c in answer.citations] == [1]
-    assert plain(at.expander[0].label).startswith("[1] ")
+    assert plain(at.main.expander[0].label).startswith("[1] ")
     assert fake_ollama.chat_requests()[0]["stream"] is True
     assert any(c.startswith("ollama · gemma3:4b") for c in texts_of(at.caption))
 
@@ -245,7 +257,7 @@ def test_missing_ollama_model_says_how_to_pull_it(monkeypatch, fake_ollama: Fake
 
     [error] = [e.value for e in at.error]
     assert "ollama pull gemma3:4b" in error
-    assert len(at.expander) == 3
+    assert len(at.main.expander) == 3
 
 
 @uses_app
@@ -307,7 +319,7 @@ def test_missing_corpus_folder_is_explained(monkeypatch, tmp_path: Path) -> None
 @uses_app
 def test_index_of_another_model_offers_a_rebuild(monkeypatch, tmp_path: Path, sample) -> None:
     shutil.copytree(sample[1], tmp_path / "index")
-    build = tmp_path / "index" / resources.current_build(tmp_path / "index")
+    build = tmp_path / "index" / store.current_build_name(tmp_path / "index")
     manifest = json.loads((build / "manifest.json").read_text("utf-8"))
     manifest["model"] = "other/model"
     (build / "manifest.json").write_text(json.dumps(manifest), "utf-8")

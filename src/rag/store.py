@@ -122,7 +122,7 @@ def save(store: IndexStore, index_dir: Path) -> Path:
         pointer = index_dir / f"{_CURRENT}.tmp-{os.getpid()}"
         pointer.write_text(build.name + "\n", encoding="utf-8")
         _fsync(pointer)
-        previous = _current_build_name(index_dir)
+        previous = current_build_name(index_dir)
         os.replace(pointer, index_dir / _CURRENT)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
@@ -150,9 +150,12 @@ def _fsync(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-def _current_build_name(index_dir: Path) -> str | None:
-    pointer = index_dir / _CURRENT
-    return pointer.read_text(encoding="utf-8").strip() if pointer.exists() else None
+def current_build_name(index_dir: Path) -> str | None:
+    """Name of the live build, or None without an index: changes exactly when a build is swapped in."""
+    try:
+        return (index_dir / _CURRENT).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
 
 
 def _remove_old_builds(index_dir: Path, keep: set[str | None]) -> None:
@@ -204,7 +207,7 @@ def load(index_dir: Path) -> IndexStore:
 
 
 def _live_build(index_dir: Path) -> Path:
-    name = _current_build_name(index_dir)
+    name = current_build_name(index_dir)
     if name is None:
         raise IndexStoreError(f"No index in {index_dir}: run `rag index` to build it.")
     build = index_dir / name

@@ -67,7 +67,12 @@ def ask(
 
             try:
                 answer = _assistant(retriever, settings, options).ask(
-                    question, history, k=options.k, mode=options.mode, on_token=on_token
+                    question,
+                    history,
+                    k=options.k,
+                    mode=options.mode,
+                    where=options.where,
+                    on_token=on_token,
                 )
             except RagError as error:
                 slot.empty()

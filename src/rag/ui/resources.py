@@ -18,7 +18,6 @@ from rag.embedding import Embedder
 from rag.indexing import CorpusDiff, corpus_files, diff_corpus
 from rag.retrieval.retriever import Retriever
 
-_CURRENT = "CURRENT"  # store.py's pointer to the live build (see its module docstring)
 
 
 @st.cache_resource(show_spinner=False)
@@ -39,14 +38,6 @@ def embedder(settings: Settings) -> Embedder:
     )
 
 
-def current_build(index_dir: Path) -> str | None:
-    """Name of the live build, or None when there is no index: the cache key of a loaded index."""
-    try:
-        return (index_dir / _CURRENT).read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
-
-
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _load_retriever(
     index_dir: str,
@@ -65,7 +56,7 @@ def retriever(settings: Settings, embedder: Embedder) -> Retriever:
     """The retriever over the current build; raises IndexStoreError (with the fix) when the index
     is missing, damaged, or built with another embedding model."""
     index_dir = settings.index_dir.resolve()
-    build = current_build(index_dir)
+    build = store.current_build_name(index_dir)
     if build is None:
         store.load(index_dir)  # raises the store's own "no index" error
     loaded = _load_retriever(

@@ -9,8 +9,10 @@ from typing import Any, get_args
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from rag import store
 from rag.config import LLMChoice, RetrievalMode, Settings
 from rag.errors import ConfigError
+from rag.retrieval.filters import Where
 from rag.retrieval.retriever import Retriever
 from rag.ui import build, chat, resources
 from rag.ui.export import chat_markdown
@@ -31,6 +33,7 @@ class Options:
     k: int
     mode: str
     search_only: bool
+    where: Where | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,21 @@ def render_options(slot: DeltaGenerator, settings: Settings, texts: Texts) -> Op
             help=texts("search_only_help"),
             key="search_only",
         )
-    return Options(llm, ollama_model, k, mode, search_only or llm == "none")
+        where = _render_filter(texts)
+    return Options(llm, ollama_model, k, mode, search_only or llm == "none", where)
+
+
+def _render_filter(texts: Texts) -> Where | None:
+    """Path glob, title words and year: the same filter as `rag search --where`."""
+    with st.expander(texts("filter_header"), icon=":material/filter_alt:"):
+        path = st.text_input(texts("filter_path"), key="filter_path").strip()
+        title = st.text_input(texts("filter_title"), key="filter_title").strip()
+        year = st.number_input(texts("filter_year"), 1900, 2100, value=None, step=1, key="filter_year")
+        where = Where(path or None, title or None, int(year) if year else None)
+        if where == Where():
+            return None
+        st.caption(texts("filter_active"))
+        return where
 
 
 def render_status(slot: DeltaGenerator, settings: Settings, retriever: Retriever | None, texts: Texts) -> None:
@@ -115,7 +132,7 @@ def _render_stale(settings: Settings, manifest: Any, texts: Texts) -> None:
     index_dir = settings.index_dir.resolve()
     try:
         diff = resources.corpus_diff(
-            str(folder), str(index_dir), resources.current_build(index_dir) or "", manifest.files
+            str(folder), str(index_dir), store.current_build_name(index_dir) or "", manifest.files
         )
     except ConfigError:
         st.warning(texts("status_corpus_missing", folder=folder))
