@@ -16,7 +16,8 @@ def write_pdf(path: Path, pages: list[str], title: str | None = None) -> Path:
     pdf.set_font("helvetica", size=12)
     for text in pages:
         pdf.add_page()
-        pdf.multi_cell(0, 8, text)
+        if text:  # an empty page has no text layer, like a scan
+            pdf.multi_cell(0, 10, text, new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))
     return path
 

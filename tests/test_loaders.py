@@ -8,12 +8,11 @@ from pathlib import Path
 import docx
 import pypdf
 import pytest
-from fpdf import FPDF
 
 from rag.errors import DocumentError
 from rag.loaders import SUPPORTED_SUFFIXES, discover, file_sha256, load_document
+from tests.files import CORPUS, write_pdf
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
 def write(path: Path, data: bytes | str) -> Path:
@@ -22,19 +21,6 @@ def write(path: Path, data: bytes | str) -> Path:
         path.write_text(data, encoding="utf-8")
     else:
         path.write_bytes(data)
-    return path
-
-
-def make_pdf(path: Path, pages: list[str], title: str | None = None) -> Path:
-    pdf = FPDF()
-    if title:
-        pdf.set_title(title)
-    pdf.set_font("helvetica", size=12)
-    for text in pages:
-        pdf.add_page()
-        if text:
-            pdf.multi_cell(0, 10, text, new_x="LMARGIN", new_y="NEXT")
-    pdf.output(str(path))
     return path
 
 
@@ -102,7 +88,7 @@ def test_text_that_is_neither_utf8_nor_cp1252_is_guessed(tmp_path: Path) -> None
 
 
 def test_pdf_pages_and_text(tmp_path: Path) -> None:
-    path = make_pdf(
+    path = write_pdf(
         tmp_path / "verslag.pdf",
         ["Eerste pagina over inspraak.", "Tweede pagina over de wijkraad."],
         title="Verslag wijkraad",
@@ -119,7 +105,7 @@ def test_pdf_pages_and_text(tmp_path: Path) -> None:
 
 def test_pdf_without_metadata_title_is_named_after_the_file(tmp_path: Path) -> None:
     # pypdf gives no blank lines, so the first line never stands alone: the file name is used.
-    path = make_pdf(tmp_path / "participatie_plan-2024.pdf", ["Inleiding\nDe gemeente wil meer."])
+    path = write_pdf(tmp_path / "participatie_plan-2024.pdf", ["Inleiding\nDe gemeente wil meer."])
 
     assert load_document(path, tmp_path).title == "participatie plan 2024"
 
@@ -250,7 +236,7 @@ def test_unreadable_file_raises_document_error_with_reason(
 
 
 def test_pdf_without_text_layer_is_refused(tmp_path: Path) -> None:
-    path = make_pdf(tmp_path / "scan.pdf", ["", ""])
+    path = write_pdf(tmp_path / "scan.pdf", ["", ""])
 
     with pytest.raises(DocumentError, match="no extractable text"):
         load_document(path, tmp_path)
@@ -258,7 +244,7 @@ def test_pdf_without_text_layer_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("user_password", "readable"), [("wachtwoord", False), ("", True)])
 def test_password_protected_pdf(tmp_path: Path, user_password: str, readable: bool) -> None:
-    plain = make_pdf(tmp_path / "open.pdf", ["Vertrouwelijk verslag van de wijkraad."])
+    plain = write_pdf(tmp_path / "open.pdf", ["Vertrouwelijk verslag van de wijkraad."])
     writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(plain))
     writer.encrypt(user_password, owner_password="eigenaar")
     writer.write(tmp_path / "dicht.pdf")
