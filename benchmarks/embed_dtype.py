@@ -4,10 +4,14 @@
                                                [--skip-faq]
 
 Speed: 64 real Dutch chunks of ~1000 characters (the default chunk size; the start of documents
-spread over `dutch-open-corpus`), timed in alternating passes, best pass kept. Agreement: cosine between the float32 and bfloat16 vector of each chunk.
-Retrieval: `dutch-gov-faq` dev (94 queries, 735 passages), recall@1 / MRR@10 per dtype and how
-often both dtypes put the same passage first. To see a CPU without native bfloat16, limit the
-instruction sets: `ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2`.
+spread over `dutch-open-corpus`), timed in alternating passes so that other load on the machine
+hits both dtypes alike; the best pass counts. Agreement: cosine between the float32 and bfloat16
+vector of each chunk. Retrieval: `dutch-gov-faq` dev (94 queries, 735 passages), recall@1 and
+MRR@10 per dtype, and how often both put the same passage first.
+
+To see a CPU without bfloat16 instructions, limit the instruction sets PyTorch may use:
+`ONEDNN_MAX_CPU_ISA=AVX512_CORE` (AVX-512 without BF16) or
+`ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2`.
 """
 
 from __future__ import annotations
@@ -95,7 +99,6 @@ def main() -> None:
           f"{np.mean([len(t) for _, t in chunks]):.0f} characters on average")
     embedders = {dtype: Embedder(path, dtype, batch_size) for dtype in DTYPES}
     vectors = {dtype: e.encode_documents(chunks) for dtype, e in embedders.items()}  # + warm-up
-    # Alternate the dtypes so that other load on the machine hits both alike.
     rates: dict[str, list[float]] = {dtype: [] for dtype in DTYPES}
     for _ in range(args.rounds):
         for dtype, embedder in embedders.items():

@@ -19,6 +19,7 @@ from rag.model_fetch import hub_reachable, resolve_model_path
 
 EmbedDtype = Literal["auto", "float32", "bfloat16"]
 DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus")  # the order encode_document tries
+BF16_CPU_FEATURES = ("avx512_bf16", "amx_bf16")
 UNTITLED = "title: none"  # EmbeddingGemma's document prompt; its model card says: fill in the title
 
 
@@ -79,29 +80,18 @@ class Embedder:
 
 
 def choose_dtype(dtype: EmbedDtype) -> Literal["float32", "bfloat16"]:
-    """Resolve "auto": bfloat16 where the hardware computes it natively, else float32.
+    """Resolve "auto": bfloat16 only on CPUs with bfloat16 instructions (AVX512-BF16 or AMX).
 
-    On a 2-core CPU with AVX512-BF16, bfloat16 encodes about 3× faster with the same rankings
-    (benchmarks/embed_dtype.py); where the CPU must emulate it, it is slower than float32.
+    Measured with benchmarks/embed_dtype.py: there bfloat16 is faster with the same rankings;
+    on AVX-512 or AVX2 without them PyTorch emulates it, slower than float32. Other CPUs
+    (ARM) are unmeasured, so they keep float32.
     """
     if dtype != "auto":
         return dtype
     import torch
 
-    if torch.cuda.is_available():
-        return "bfloat16" if torch.cuda.is_bf16_supported() else "float32"
-    return "bfloat16" if _cpu_has_native_bf16() else "float32"
-
-
-def _cpu_has_native_bf16() -> bool:
-    """The test PyTorch itself uses to send bfloat16 matrix products to oneDNN."""
-    import torch
-
-    check = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
-    try:
-        return bool(check and check())
-    except RuntimeError:
-        return False
+    capabilities = getattr(torch.cpu, "get_capabilities", dict)()  # recent torch only
+    return "bfloat16" if any(capabilities.get(f) for f in BF16_CPU_FEATURES) else "float32"
 
 
 def _load(path: str, dtype: str, model_id: str) -> Any:
