@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.embedding import Embedder
+from rag.embedding import Embedder, choose_dtype
 
 PASSAGES = [
     (
@@ -73,3 +73,17 @@ def test_the_title_goes_into_the_document_prompt(embedder: Embedder) -> None:
     text = PASSAGES[2][1]
     with_title, without_title = embedder.encode_documents([("Paspoort aanvragen", text), ("", text)])
     assert float(with_title @ without_title) < 0.999
+
+
+@pytest.mark.parametrize(
+    ("capabilities", "expected"),
+    [({"avx512_bf16": True}, "bfloat16"), ({"amx_bf16": True}, "bfloat16"), ({"avx2": True}, "float32")],
+)
+def test_auto_dtype_is_bfloat16_only_with_bfloat16_instructions(
+    monkeypatch: pytest.MonkeyPatch, capabilities: dict[str, bool], expected: str
+) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: capabilities, raising=False)
+    assert choose_dtype("auto") == expected
+    assert choose_dtype("float32") == "float32"

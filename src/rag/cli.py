@@ -29,8 +29,8 @@ app = typer.Typer(
 )
 model_app = typer.Typer(help="Manage the embedding model.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)  # no hard line breaks: paths and commands stay copyable
+errors = Console(stderr=True, soft_wrap=True)
 
 CorpusOption = Annotated[
     Optional[Path], typer.Option("--corpus", help="Folder with the documents (env RAG_CORPUS_DIR).")

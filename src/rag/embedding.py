@@ -82,9 +82,10 @@ class Embedder:
 def choose_dtype(dtype: EmbedDtype) -> Literal["float32", "bfloat16"]:
     """Resolve "auto": bfloat16 only on CPUs with bfloat16 instructions (AVX512-BF16 or AMX).
 
-    Measured with benchmarks/embed_dtype.py: there bfloat16 is faster with the same rankings;
-    on AVX-512 or AVX2 without them PyTorch emulates it, slower than float32. Other CPUs
-    (ARM) are unmeasured, so they keep float32.
+    Measured with benchmarks/embed_dtype.py on 2 cores with AVX512-BF16: bfloat16 encodes 1.5-1.8x
+    faster, vectors at cosine >= 0.9999 to float32, the same top-1 passage for 93 of 94 queries.
+    With those instructions masked PyTorch emulates bfloat16: 0.7x the float32 speed on AVX-512,
+    0.3x on AVX2. Other CPUs (ARM) are unmeasured, so they keep float32.
     """
     if dtype != "auto":
         return dtype
