@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from rag.config import Settings
 from rag.llm.select import ollama_from_settings
 from rag.pipeline import Assistant
 from rag.prompting import NOT_FOUND, build_prompt

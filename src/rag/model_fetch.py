@@ -9,8 +9,6 @@ pinned (README.md, generation_config.json, a notebook) are left out.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import shutil
 import socket
 import subprocess
@@ -26,6 +24,7 @@ from urllib.request import getproxies
 
 from rag.config import Settings
 from rag.errors import ModelError
+from rag.loaders import file_sha256
 
 Progress = Callable[[str], None]
 
@@ -49,12 +48,6 @@ def pinned_hashes() -> dict[str, str]:
     """Relative path → sha256 of every model file, from the package's `sha256sum`-format pin file."""
     text = (resources.files("rag") / "pins" / f"{MODEL_DIRNAME}.sha256").read_text("utf-8")
     return {name: digest for digest, name in (line.split(maxsplit=1) for line in text.splitlines())}
-
-
-def file_sha256(path: Path) -> str:
-    """Hash in blocks: the weights are 1.2 GB and need not sit in memory."""
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def verify_model(model_dir: Path) -> list[str]:

@@ -1,0 +1,1 @@
+"""participatie-assistent: private, local search and cited answers over documents."""
