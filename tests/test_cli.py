@@ -102,3 +102,29 @@ def test_invalid_setting_names_the_variable(env, monkeypatch):
     monkeypatch.setenv("RAG_TOP_K", "zero")
     result = runner.invoke(app, ["search", "x"])
     assert result.exit_code == 1 and "RAG_TOP_K" in result.output
+
+
+def test_eval_scores_retrieval_and_answers_on_a_question_file(env, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the evaluation index goes to ./.cache/eval
+    questions = [
+        {"question": "Welke functie heeft de deelnemer uit Kirgizië bij haar gemeente?",
+         "gold": "Functieomschrijving: Beleidsmedewerker mobilisatie", "answerable": True},
+        {"question": "Which alderman spoke at the end of the Wikistad afternoon?",
+         "gold": "Pieter Hilhorst", "answerable": True},
+        {"question": "Hoeveel kost een parkeervergunning in Utrecht?", "gold": None, "answerable": False},
+    ]
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text("".join(json.dumps(q) + "\n" for q in questions), encoding="utf-8")
+
+    result = runner.invoke(
+        app, ["eval", str(qa), "--corpus", str(env), "--answers", "--llm", "extractive", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output[result.output.index("{"):])
+    assert scores["questions"] == 3 and scores["answerable"] == 2
+    assert set(scores["retrieval"]) == {"bm25", "dense", "hybrid"}
+    assert scores["retrieval"]["dense"]["recall_at_k"] == 1.0
+    answers = scores["answers"]
+    assert answers["backend"] == "extractive"
+    assert answers["refusal_accuracy"] == 1.0 and answers["wrongful_refusals"] == 0.0
+    assert 0.0 <= scores["suggested_min_relevance"]["value"] <= 1.0

@@ -66,23 +66,27 @@ def index_command(
     """Build or update the index: embeds added and changed files, drops deleted ones."""
     with user_errors():
         settings = load_settings(corpus_dir=corpus, index_dir=index)
-        embedder = _embedder(settings)
-        bars: dict[str, tqdm] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            bar = bars.get(stage) or bars.setdefault(
-                stage, tqdm(total=total, desc=stage, unit=" chunks" if stage == "embedding" else " files")
-            )
-            bar.update(done - bar.n)
-            if done >= total:
-                bar.close()
-
-        try:
-            report = indexing.update_index(settings, embedder, rebuild=rebuild, progress=progress)
-        finally:
-            for bar in bars.values():
-                bar.close()
+        report = _update_with_progress(settings, _embedder(settings), rebuild=rebuild)
         _print_report(report, settings)
+
+
+def _update_with_progress(settings: Settings, embedder, rebuild: bool = False) -> IndexReport:  # noqa: ANN001
+    """`update_index` with one progress bar per stage (reading files, embedding chunks)."""
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage) or bars.setdefault(
+            stage, tqdm(total=total, desc=stage, unit=" chunks" if stage == "embedding" else " files")
+        )
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    try:
+        return indexing.update_index(settings, embedder, rebuild=rebuild, progress=progress)
+    finally:
+        for bar in bars.values():
+            bar.close()
 
 
 def _print_report(report: IndexReport, settings: Settings) -> None:
@@ -224,19 +228,22 @@ def eval_command(
 
     with user_errors():
         settings = load_settings(llm=llm)
+        embedder = _embedder(settings)
         if evaluation.is_beir(path):
             cases = evaluation.read_beir(path)
             staged = EVAL_CACHE / path.name / "corpus"
             evaluation.write_beir_corpus(path, staged)
-            settings = _eval_index(settings, staged, path.name)
+            settings = _eval_index(settings, embedder, staged, path.name)
         else:
             cases = evaluation.read_qa(path)
             if corpus:
                 staged = EVAL_CACHE / path.stem / "corpus"
                 evaluation.stage_corpus(corpus, staged)
-                settings = _eval_index(settings, staged, path.stem)
-        retriever = _retriever(settings)
+                settings = _eval_index(settings, embedder, staged, path.stem)
+        retriever = _retriever(settings, embedder)
         retrieval = evaluation.evaluate_retrieval(retriever, cases, k)
+        if not as_json:  # shown before the (slow) answers, so a long run gives figures early
+            _print_retrieval(path, cases, retrieval)
         answer_scores = None
         if answers:
             from rag.llm.select import select_llm
@@ -244,57 +251,65 @@ def eval_command(
 
             assistant = Assistant(settings, retriever, select_llm(settings), settings.llm == "none")
             answer_scores = evaluation.evaluate_answers(assistant, cases, k)
-        _print_eval(path, cases, retrieval, answer_scores, settings, as_json)
+        if as_json:
+            _print_eval_json(cases, retrieval, answer_scores)
+        elif answer_scores:
+            _print_answers(answer_scores, settings)
 
 
 EVAL_CACHE = Path(".cache/eval")
 
 
-def _eval_index(settings: Settings, corpus: Path, name: str) -> Settings:
+def _eval_index(settings: Settings, embedder, corpus: Path, name: str) -> Settings:  # noqa: ANN001
     """An index of its own for an evaluation corpus, updated incrementally between runs."""
     evaluated = settings.model_copy(update={"corpus_dir": corpus, "index_dir": EVAL_CACHE / name / "index"})
-    report = indexing.update_index(evaluated, _embedder(evaluated))
+    report = _update_with_progress(evaluated, embedder)
     errors.print(f"Evaluation index {evaluated.index_dir}: {report.chunks} chunks", highlight=False)
     return evaluated
 
 
-def _print_eval(path, cases, retrieval, answer_scores, settings: Settings, as_json: bool) -> None:  # noqa: ANN001
+def _print_eval_json(cases, retrieval, answer_scores) -> None:  # noqa: ANN001
     from dataclasses import asdict
 
     from rag.evaluation import suggest_min_relevance
 
-    threshold = suggest_min_relevance(answer_scores.best_similarity) if answer_scores else None
-    if as_json:
-        data = {
-            "questions": len(cases),
-            "answerable": sum(c.answerable for c in cases),
-            "retrieval": {mode: asdict(s) for mode, s in retrieval.items()},
-        }
-        if answer_scores:
-            data["answers"] = {k: v for k, v in asdict(answer_scores).items() if k != "best_similarity"}
-            data["suggested_min_relevance"] = {"value": threshold[0], "balanced_accuracy": threshold[1]}
-        print(json.dumps(data, indent=1))
-        return
+    data = {
+        "questions": len(cases),
+        "answerable": sum(c.answerable for c in cases),
+        "retrieval": {mode: asdict(s) for mode, s in retrieval.items()},
+    }
+    if answer_scores:
+        threshold, balanced = suggest_min_relevance(answer_scores.best_similarity)
+        data["answers"] = {k: v for k, v in asdict(answer_scores).items() if k != "best_similarity"}
+        data["suggested_min_relevance"] = {"value": threshold, "balanced_accuracy": balanced}
+    print(json.dumps(data, indent=1))
+
+
+def _print_retrieval(path, cases, retrieval) -> None:  # noqa: ANN001
     k = next(iter(retrieval.values())).k
     table = Table("mode", "recall@1", f"recall@{k}", "MRR@10", title=f"{path} — {len(cases)} questions")
     for mode, s in retrieval.items():
         table.add_row(mode, f"{s.recall_at_1:.3f}", f"{s.recall_at_k:.3f}", f"{s.mrr_at_10:.3f}")
     console.print(table)
-    if answer_scores:
-        a = answer_scores
-        fmt = lambda v, unit="": "–" if v is None else f"{v:.3f}{unit}"  # noqa: E731
-        console.print(
-            f"Answers ({a.backend} {a.model}): refusal accuracy {fmt(a.refusal_accuracy)}, "
-            f"wrongful refusals {fmt(a.wrongful_refusals)}, supported citations "
-            f"{fmt(a.supported_citations)}, first token p50 {fmt(a.first_token_p50, ' s')}, "
-            f"total p50 {fmt(a.total_p50, ' s')} / p95 {fmt(a.total_p95, ' s')}",
-            highlight=False,
-        )
-        console.print(
-            f"RAG_MIN_RELEVANCE is {settings.min_relevance}; best separation on this set at "
-            f"{threshold[0]:.3f} (balanced accuracy {threshold[1]:.3f}).",
-            highlight=False,
-        )
+
+
+def _print_answers(a, settings: Settings) -> None:  # noqa: ANN001
+    from rag.evaluation import suggest_min_relevance
+
+    threshold, balanced = suggest_min_relevance(a.best_similarity)
+    fmt = lambda v, unit="": "–" if v is None else f"{v:.3f}{unit}"  # noqa: E731
+    console.print(
+        f"Answers ({a.backend} {a.model}): refusal accuracy {fmt(a.refusal_accuracy)}, "
+        f"wrongful refusals {fmt(a.wrongful_refusals)}, supported citations "
+        f"{fmt(a.supported_citations)}, first token p50 {fmt(a.first_token_p50, ' s')}, "
+        f"total p50 {fmt(a.total_p50, ' s')} / p95 {fmt(a.total_p95, ' s')}",
+        highlight=False,
+    )
+    console.print(
+        f"RAG_MIN_RELEVANCE is {settings.min_relevance}; best separation on this set at "
+        f"{threshold:.3f} (balanced accuracy {balanced:.3f}).",
+        highlight=False,
+    )
 
 
 @model_app.command("fetch")
@@ -321,9 +336,10 @@ def _assistant(settings: Settings):  # noqa: ANN202
     return Assistant(settings, _retriever(settings), select_llm(settings), settings.llm == "none")
 
 
-def _retriever(settings: Settings):  # noqa: ANN202
+def _retriever(settings: Settings, embedder=None):  # noqa: ANN001, ANN202
+    """The index's retriever; `embedder` saves loading the model a second time."""
     from rag.retrieval.retriever import Retriever
 
     index = store.load(settings.index_dir)
     store.check_compatible(index.manifest, settings.embed_model, settings.index_dir)
-    return Retriever(index, _embedder(settings), settings)
+    return Retriever(index, embedder or _embedder(settings), settings)
