@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +13,8 @@ import pytest
 from rag import store
 from rag.chunking import normalize_whitespace
 from rag.config import Settings
-from rag.errors import IndexStoreError
-from rag.indexing import update_index
+from rag.errors import IndexBusyError, IndexStoreError
+from rag.indexing import LOCK_FILE, update_index
 from tests.files import CORPUS, write_broken_files, write_cp1252, write_docx, write_pdf
 
 CP1252_TEXT = (
@@ -176,3 +178,22 @@ def test_empty_corpus_explains_where_documents_go(tmp_path, embedder):
     with pytest.raises(IndexStoreError, match="No documents in"):
         update_index(settings, embedder)
     assert not store.exists(settings.index_dir)
+
+
+def test_a_second_builder_stops_while_another_process_builds(settings, embedder):
+    update_index(settings, embedder)
+    build = store.current_build_name(settings.index_dir)
+    holder = subprocess.Popen(  # another process, holding the build lock as `rag index` does
+        [sys.executable, "-c", "import sys, filelock; lock = filelock.FileLock(sys.argv[1]); "
+         "lock.acquire(); print('held', flush=True); sys.stdin.read()", str(settings.index_dir / LOCK_FILE)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(IndexBusyError, match="Another build is updating the index"):
+            update_index(settings, embedder, rebuild=True)
+        assert store.current_build_name(settings.index_dir) == build
+        assert store.load(settings.index_dir).chunks  # readers keep answering from the old build
+    finally:
+        holder.communicate("")
+    assert update_index(settings, embedder, rebuild=True).written  # the lock was released

@@ -29,14 +29,14 @@ class CitationReport:
 
 
 def parse_marker(body: str) -> list[int]:
-    """'1', '1, 3', '2-4' -> passage numbers."""
+    """'1', '1, 3', '2-4' -> passage numbers; an odd form such as '1-2-3' yields each number."""
     numbers: list[int] = []
     for part in re.split(r"\s*[,&]\s*", body):
-        if re.fullmatch(r"\d+\s*[-–]\s*\d+", part):
-            low, high = (int(x) for x in re.split(r"\s*[-–]\s*", part))
-            numbers.extend(range(low, high + 1) if 0 < high - low < 20 else (low, high))
+        ends = [int(x) for x in re.split(r"\s*[-–]\s*", part) if x.strip()]
+        if len(ends) == 2 and 0 < ends[1] - ends[0] < 20:
+            numbers.extend(range(ends[0], ends[1] + 1))
         else:
-            numbers.append(int(part))
+            numbers.extend(ends)
     return numbers
 
 
@@ -60,7 +60,10 @@ def check_citations(answer: str, passages: list[Hit]) -> CitationReport:
                 warnings.append(f"Removed citation [{n}]: there is no passage {n}.")
         return f" [{', '.join(map(str, valid))}]" if valid else ""
 
-    text = MARKER.sub(keep_valid, answer).strip()
+    text = answer
+    while (cleaned := MARKER.sub(keep_valid, text)) != text:  # "[2[9]]" becomes "[2]": check again
+        text = cleaned
+    text = text.strip()
     backed: dict[int, list[bool]] = {}
     unsupported: list[str] = []
     for sentence, cited in _cited_sentences(text):

@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from tqdm import tqdm
 
@@ -209,6 +210,24 @@ def status_command(corpus: CorpusOption = None, index: IndexOption = None) -> No
             console.print(f"  unreadable: {path} ({reason})", highlight=False)
         stale = len(diff.added) + len(diff.changed) + len(diff.removed)
         console.print("Up to date." if not stale else f"{stale} file(s) differ: run `rag index`.")
+
+
+@app.command("doctor")
+def doctor_command(corpus: CorpusOption = None, index: IndexOption = None) -> None:
+    """Verify the index end to end (files, counts, vectors, offsets, model, corpus); exit 1 on a problem."""
+    from rag.doctor import check_index
+
+    with user_errors():
+        settings = load_settings(corpus_dir=corpus, index_dir=index)
+        findings = check_index(settings)
+    for finding in findings:
+        mark = "[green]ok[/]  " if finding.ok else "[bold red]FAIL[/]"
+        text = finding.check + (f": {finding.detail}" if finding.detail else "")
+        console.print(f"{mark} {escape(text)}", highlight=False)
+    problems = sum(not f.ok for f in findings)
+    console.print("The index is sound." if not problems else f"{problems} problem(s) found.")
+    if problems:
+        raise typer.Exit(1)
 
 
 @app.command("eval")

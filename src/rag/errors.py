@@ -30,6 +30,10 @@ class IndexStoreError(RagError):
     """The index is missing, unreadable or incompatible with the current settings."""
 
 
+class IndexBusyError(IndexStoreError):
+    """Another process is updating the same index; the second builder stops instead of racing it."""
+
+
 class LLMError(RagError):
     """The language model backend failed; `partial` holds any text generated before the failure."""
 

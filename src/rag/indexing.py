@@ -1,7 +1,9 @@
 """Bring the index in line with the corpus: embed only added or changed files, drop deleted ones.
 
 A changed model or chunking setting invalidates every vector, so it forces a full rebuild by itself
-and says why. One unreadable file never stops a build: it is skipped and reported.
+and says why. One unreadable file never stops a build: it is skipped and reported. One builder at a
+time: a lock file in the index folder stops a second `rag index` (or the chat's update button in
+another process) from racing the first; readers are never blocked, they keep the current build.
 """
 
 from __future__ import annotations
@@ -13,18 +15,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock, Timeout
 
 from rag import store
 from rag.chunking import chunk_document
 from rag.config import Settings
 from rag.embedding import Embedder
-from rag.errors import ConfigError, DocumentError, IndexStoreError
+from rag.errors import ConfigError, DocumentError, IndexBusyError, IndexStoreError
 from rag.loaders import discover, file_sha256, load_document
 from rag.store import FileRecord, IndexStore, Manifest
 from rag.types import Chunk, Document
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 _EMBED_BLOCK = 128  # chunks per progress step; large enough to keep length-sorted batches full
+LOCK_FILE = ".build.lock"
 
 
 @dataclass
@@ -88,7 +92,28 @@ def update_index(
     rebuild: bool = False,
     progress: Progress | None = None,
 ) -> IndexReport:
-    """Update (or build) the index at settings.index_dir from settings.corpus_dir."""
+    """Update (or build) the index at settings.index_dir from settings.corpus_dir.
+
+    Raises IndexBusyError at once when another process is building the same index.
+    """
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(settings.index_dir / LOCK_FILE)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise IndexBusyError(
+            f"Another build is updating the index in {settings.index_dir} right now: wait until "
+            "it has finished, then run `rag index` again (searching keeps working meanwhile)."
+        ) from None
+    try:
+        return _update_locked(settings, embedder, rebuild, progress)
+    finally:
+        lock.release()
+
+
+def _update_locked(
+    settings: Settings, embedder: Embedder, rebuild: bool, progress: Progress | None
+) -> IndexReport:
     started = time.perf_counter()
     report = IndexReport()
     files = corpus_files(settings.corpus_dir)

@@ -19,7 +19,6 @@ from rag.indexing import CorpusDiff, corpus_files, diff_corpus
 from rag.retrieval.retriever import Retriever
 
 
-
 @st.cache_resource(show_spinner=False)
 def _load_embedder(
     model: str, dtype: str, batch_size: int, models_dir: str, _settings: Settings
