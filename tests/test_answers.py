@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from rag.errors import QuestionError
 from rag.llm.select import ollama_from_settings
 from rag.pipeline import Assistant
 from rag.prompting import NOT_FOUND, build_prompt
@@ -156,3 +157,23 @@ def test_search_only_returns_passages_without_answer_text(sample_retriever):
     assistant = Assistant(sample_retriever.settings, sample_retriever, llm=None, search_only=True)
     answer = assistant.ask("burgerkracht in Nieuw West")
     assert answer.backend == "none" and answer.answer == "" and answer.passages
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wat doet de beleidsmedewerker precies? " * 260,  # ~10,000 characters
+        "ما هي المهام الرئيسية لموظفة السياسات في البلدية؟",  # Arabic
+        "Какие задачи у сотрудницы муниципалитета в Массах?",  # Cyrillic
+    ],
+    ids=["10k-characters", "arabic", "cyrillic"],
+)
+def test_unusual_questions_get_an_answer_or_a_refusal(sample_retriever, question):
+    answer = extractive(sample_retriever).ask(question)
+    assert answer.answer.strip() and not answer.error
+    assert answer.refused or (answer.citations and not answer.unsupported_sentences)
+
+
+def test_an_empty_question_is_refused_with_a_message(sample_retriever):
+    with pytest.raises(QuestionError, match="empty"):
+        extractive(sample_retriever).ask("  \n ")

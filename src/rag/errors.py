@@ -34,6 +34,10 @@ class IndexBusyError(IndexStoreError):
     """Another process is updating the same index; the second builder stops instead of racing it."""
 
 
+class QuestionError(RagError):
+    """The question cannot be asked as it is (it is empty)."""
+
+
 class LLMError(RagError):
     """The language model backend failed; `partial` holds any text generated before the failure."""
 

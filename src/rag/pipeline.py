@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from rag.citations import check_citations
 from rag.config import RetrievalMode, Settings
-from rag.errors import LLMError
+from rag.errors import LLMError, QuestionError
 from rag.followup import rewrite_query
 from rag.llm.base import LLM, Message
 from rag.llm.extractive import ExtractiveAnswerer
@@ -59,6 +59,8 @@ class Assistant:
         on_token: OnToken | None = None,
     ) -> Answer:
         """Answer `question`; `on_token` receives the answer text as it is generated."""
+        if not question.strip():
+            raise QuestionError("The question is empty: type a question about the documents.")
         timings: dict[str, float] = {}
         started = time.perf_counter()
         query = rewrite_query(question, history or [], self.llm)
