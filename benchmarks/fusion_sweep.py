@@ -21,21 +21,6 @@ from _common import machine, settings, table, write_results
 WEIGHTS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 
 
-def minmax_fusion(dense, lexical, dense_weight):
-    """Scores scaled to [0, 1] within each list, then mixed; missing from a list counts as 0."""
-
-    def scaled(pairs):
-        if not pairs:
-            return {}
-        scores = [s for _, s in pairs]
-        low, high = min(scores), max(scores)
-        return {row: (s - low) / (high - low) if high > low else 1.0 for row, s in pairs}
-
-    d, b = scaled(dense), scaled(lexical)
-    fused = {row: dense_weight * d.get(row, 0.0) + (1 - dense_weight) * b.get(row, 0.0) for row in d.keys() | b.keys()}
-    return sorted(fused, key=lambda row: -fused[row])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("questions", type=Path, help="QA JSON Lines file or BEIR folder")
@@ -47,7 +32,7 @@ def main() -> None:
     from rag import store
     from rag.embedding import Embedder
     from rag.evaluation import first_relevant_rank, is_beir, read_beir, read_qa, score_ranks
-    from rag.retrieval.fusion import weighted_rrf
+    from rag.retrieval.fusion import weighted_rrf, weighted_score_fusion
     from rag.retrieval.retriever import Retriever
 
     cases = read_beir(args.questions) if is_beir(args.questions) else read_qa(args.questions)
@@ -74,7 +59,8 @@ def main() -> None:
     for weight in WEIGHTS:
         results[f"rrf w={weight}"] = scores(
             [[f.row for f in weighted_rrf(d, b, weight)] for d, b in lists])
-        results[f"minmax w={weight}"] = scores([minmax_fusion(d, b, weight) for d, b in lists])
+        results[f"minmax w={weight}"] = scores(
+            [[f.row for f in weighted_score_fusion(d, b, weight)] for d, b in lists])
 
     print(f"{args.questions}: {len(cases)} answerable questions, {args.candidates} candidates per list")
     print(table(["method", "recall@1", f"recall@{args.k}", "MRR@10"], [[m, *v] for m, v in results.items()]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.retrieval.bm25 import BM25Index, tokenize
-from rag.retrieval.fusion import weighted_rrf
+from rag.retrieval.fusion import weighted_rrf, weighted_score_fusion
 
 MASSY = "talentprogramma-burgerparticipatie-gemeente-massy.txt"
 WIKISTAD = "wikistad-een-andere-overheid-amsterdam-nieuw-west.txt"
@@ -64,3 +64,12 @@ def test_weighted_fusion_favours_the_dense_list_and_keeps_both_ranks():
     assert fused[-1].dense_rank is None and fused[-1].bm25_rank == 2
     only_dense = weighted_rrf(dense, lexical, dense_weight=1.0)
     assert [f.row for f in only_dense][:3] == [1, 2, 3]
+
+
+def test_score_fusion_keeps_a_clear_dense_winner_and_lets_bm25_break_near_ties():
+    dense = [(1, 0.80), (2, 0.60), (3, 0.59), (4, 0.40)]  # scaled: 1.0, 0.5, 0.475, 0.0
+    lexical = [(3, 20.0), (5, 4.0)]  # scaled: 1.0, 0.0
+    fused = weighted_score_fusion(dense, lexical, dense_weight=0.9)
+    assert [f.row for f in fused][:3] == [1, 3, 2]  # 3 passes its near-tie 2, not the clear 1
+    assert (fused[1].dense_rank, fused[1].bm25_rank) == (3, 1)
+    assert [f.row for f in weighted_score_fusion(dense, [], 0.9)] == [1, 2, 3, 4]

@@ -36,3 +36,32 @@ def weighted_rrf(
         fused.append(Fused(row, score, d, b))
     fused.sort(key=lambda f: (-f.score, f.dense_rank or len(dense) + 1, f.bm25_rank or 0))
     return fused
+
+
+def weighted_score_fusion(
+    dense: list[tuple[int, float]],
+    lexical: list[tuple[int, float]],
+    dense_weight: float,
+) -> list[Fused]:
+    """Convex combination of min-max-normalised scores, best first.
+
+    Unlike rank fusion it keeps how far apart the scores are: a passage far ahead in the dense
+    list stays ahead unless BM25 is just as sure of another one. Missing from a list counts as 0.
+    """
+    d, b = _scaled(dense), _scaled(lexical)
+    dense_ranks = {row: rank for rank, (row, _) in enumerate(dense, start=1)}
+    lexical_ranks = {row: rank for rank, (row, _) in enumerate(lexical, start=1)}
+    fused = [
+        Fused(row, dense_weight * d.get(row, 0.0) + (1.0 - dense_weight) * b.get(row, 0.0),
+              dense_ranks.get(row), lexical_ranks.get(row))
+        for row in d.keys() | b.keys()
+    ]
+    fused.sort(key=lambda f: (-f.score, f.dense_rank or len(dense) + 1, f.bm25_rank or 0))
+    return fused
+
+
+def _scaled(pairs: list[tuple[int, float]]) -> dict[int, float]:
+    if not pairs:
+        return {}
+    low, high = min(s for _, s in pairs), max(s for _, s in pairs)
+    return {row: (s - low) / (high - low) if high > low else 1.0 for row, s in pairs}

@@ -11,7 +11,7 @@ from rag.embedding import Embedder
 from rag.retrieval.bm25 import BM25Index
 from rag.retrieval.diversity import mmr
 from rag.retrieval.filters import Where
-from rag.retrieval.fusion import weighted_rrf
+from rag.retrieval.fusion import weighted_rrf, weighted_score_fusion
 from rag.store import IndexStore
 from rag.types import Hit
 
@@ -49,7 +49,8 @@ class Retriever:
         dense = self.dense(query, depth, rows) if mode != "bm25" else []
         lexical = self.bm25.search(query, depth, rows) if mode != "dense" else []
         if mode == "hybrid":
-            ranked = [(f.row, f.score) for f in weighted_rrf(dense, lexical, self.settings.dense_weight)]
+            fuse = weighted_score_fusion if self.settings.fusion == "score" else weighted_rrf
+            ranked = [(f.row, f.score) for f in fuse(dense, lexical, self.settings.dense_weight)]
         else:
             ranked = dense or lexical
         if diverse:
