@@ -1,7 +1,8 @@
-"""Rank fusion of dense and lexical result lists: a pure function over (row, score) lists."""
+"""Fusion of dense and lexical result lists: pure functions over (row, score) lists."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the very top ranks
@@ -25,17 +26,13 @@ def weighted_rrf(
     A blind 50/50 fusion loses to EmbeddingGemma alone on Dutch sets, so the dense list gets
     `dense_weight` and BM25 the rest; ties keep the dense order.
     """
-    dense_ranks = {row: rank for rank, (row, _) in enumerate(dense, start=1)}
-    lexical_ranks = {row: rank for rank, (row, _) in enumerate(lexical, start=1)}
-    fused = []
-    for row in dense_ranks.keys() | lexical_ranks.keys():
-        d, b = dense_ranks.get(row), lexical_ranks.get(row)
-        score = (dense_weight / (rrf_k + d) if d else 0.0) + (
+
+    def score(row: int, d: int | None, b: int | None) -> float:
+        return (dense_weight / (rrf_k + d) if d else 0.0) + (
             (1.0 - dense_weight) / (rrf_k + b) if b else 0.0
         )
-        fused.append(Fused(row, score, d, b))
-    fused.sort(key=lambda f: (-f.score, f.dense_rank or len(dense) + 1, f.bm25_rank or 0))
-    return fused
+
+    return _fuse(dense, lexical, score)
 
 
 def weighted_score_fusion(
@@ -48,14 +45,26 @@ def weighted_score_fusion(
     Unlike rank fusion it keeps how far apart the scores are: a passage far ahead in the dense
     list stays ahead unless BM25 is just as sure of another one. Missing from a list counts as 0.
     """
-    d, b = _scaled(dense), _scaled(lexical)
+    scaled_dense, scaled_lexical = _scaled(dense), _scaled(lexical)
+
+    def score(row: int, d: int | None, b: int | None) -> float:
+        return dense_weight * scaled_dense.get(row, 0.0) + (1.0 - dense_weight) * scaled_lexical.get(row, 0.0)
+
+    return _fuse(dense, lexical, score)
+
+
+def _fuse(
+    dense: list[tuple[int, float]],
+    lexical: list[tuple[int, float]],
+    score: Callable[[int, int | None, int | None], float],
+) -> list[Fused]:
+    """Every row of either list with score(row, dense rank, BM25 rank); ties keep the dense order."""
     dense_ranks = {row: rank for rank, (row, _) in enumerate(dense, start=1)}
     lexical_ranks = {row: rank for rank, (row, _) in enumerate(lexical, start=1)}
-    fused = [
-        Fused(row, dense_weight * d.get(row, 0.0) + (1.0 - dense_weight) * b.get(row, 0.0),
-              dense_ranks.get(row), lexical_ranks.get(row))
-        for row in d.keys() | b.keys()
-    ]
+    fused = []
+    for row in dense_ranks.keys() | lexical_ranks.keys():
+        d, b = dense_ranks.get(row), lexical_ranks.get(row)
+        fused.append(Fused(row, score(row, d, b), d, b))
     fused.sort(key=lambda f: (-f.score, f.dense_rank or len(dense) + 1, f.bm25_rank or 0))
     return fused
 
