@@ -47,3 +47,15 @@ def write_broken_files(folder: Path) -> dict[str, Path]:
     binary = folder / "plaatje.md"
     binary.write_bytes(bytes(range(256)) * 8)
     return {"corrupt": corrupt, "empty": empty, "binary": binary}
+
+
+def write_encrypted_pdf(path: Path, text: str, password: str = "wachtwoord") -> Path:
+    """A PDF that opens only with a password, as a user's protected report would."""
+    import pypdf
+
+    plain = write_pdf(path.with_suffix(".plain.tmp"), [text])
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(plain))
+    writer.encrypt(password, owner_password="eigenaar")
+    writer.write(path)
+    plain.unlink()
+    return path

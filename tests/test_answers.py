@@ -100,7 +100,7 @@ def test_prompt_longer_than_the_context_is_trimmed_and_reported(sample_retriever
     assert request["options"]["num_ctx"] == 1024
     assert prompt_tokens + 256 <= 1024
     assert 0 < len(answer.passages) < 8
-    assert any("left out" in w for w in answer.warnings)
+    assert any("weggelaten" in w for w in answer.warnings)  # in the language of the question
 
 
 def test_unreachable_ollama_gives_the_fix_and_keeps_the_passages(sample_retriever):

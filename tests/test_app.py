@@ -276,6 +276,34 @@ def test_timeout_keeps_the_partial_answer_marked_incomplete(monkeypatch, fake_ol
     assert last_answer(at).incomplete
 
 
+@uses_app
+@pytest.mark.parametrize(
+    ("reply", "shown", "warning"),
+    [
+        ([""], None, "leeg antwoord"),  # an empty reply is a model failure, not "not found"
+        (["\u0000\ufffd#### <<<>>> ]]]] @@@ 0x7f"], "&lt;&lt;&lt;&gt;&gt;&gt;", "verwijst naar geen enkele passage"),
+        (["Wethouder Hilhorst vroeg om een andere overheid [99]."], "andere overheid", "Verwijzing [99] verwijderd"),
+    ],
+    ids=["empty", "garbage", "cites-99"],
+)
+def test_a_useless_llm_reply_is_flagged_and_the_passages_stay(
+    monkeypatch, fake_ollama: FakeOllama, reply: list[str], shown: str | None, warning: str
+) -> None:
+    fake_ollama.reply = reply
+    monkeypatch.setenv("RAG_LLM", "ollama")
+    monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
+    at = ask(start(), QUESTION)
+
+    notes = [w.value for w in at.warning] + [e.value for e in at.error]
+    assert any(warning in note for note in notes), notes
+    assert len(at.main.expander) == 3  # the retrieved passages, to check by hand
+    assert any(m.value == "**Gevonden passages**" for m in at.markdown)
+    if shown:
+        [answer] = answers(at)
+        assert shown in answer and "[99]" not in answer
+    assert not last_answer(at).refused and "Traceback" not in str(at)
+
+
 # --- the index --------------------------------------------------------------------------------
 
 

@@ -265,3 +265,23 @@ def test_answer_streams_into_the_page(app, page, fake_ollama) -> None:
     assert all(len(a) < len(b) for a, b in zip(partial, partial[1:]))
     assert seen[-1] == "Wethouder Pieter Hilhorst vroeg om een andere overheid [1].", seen
     page.get_by_text(re.compile(r"^ollama · gemma3")).wait_for()
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses of the sockets listening on `port`, from the kernel's tables."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.rsplit(":", 1)
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
+def test_the_server_listens_on_localhost_only(app) -> None:
+    port = int(app[0].rsplit(":", 1)[1])
+    addresses = _listening_addresses(port)
+
+    loopback = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1, as the kernel writes them
+    assert addresses and addresses <= loopback, addresses

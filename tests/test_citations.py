@@ -36,14 +36,14 @@ def test_supported_sentences_map_to_their_passages():
     assert [c.n for c in report.citations] == [1, 2, 3]
     assert report.citations[0].supported and report.citations[1].supported
     assert not report.citations[2].supported  # passage 3 says nothing about the budget
-    assert report.unsupported_sentences == [] and report.warnings == []
+    assert report.unsupported_sentences == [] and report.removed == []
     assert report.citations[1].doc == "doc2.txt" and report.citations[1].end == len(PASSAGES[1].chunk.text)
 
 
 def test_marker_to_a_missing_passage_is_removed_and_reported():
     report = check_citations("Vrijwilligers onderhouden de moestuin [3][7].", PASSAGES)
     assert report.text == "Vrijwilligers onderhouden de moestuin [3]."
-    assert report.warnings == ["Removed citation [7]: there is no passage 7."]
+    assert report.removed == [7]
 
 
 def test_unbacked_and_uncited_sentences_are_flagged():

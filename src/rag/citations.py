@@ -25,7 +25,7 @@ class CitationReport:
     text: str  # the answer with invalid markers removed
     citations: list[Citation]
     unsupported_sentences: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)  # cited numbers with no such passage
 
 
 def parse_marker(body: str) -> list[int]:
@@ -50,14 +50,12 @@ def support(sentence: str, passage: str) -> float:
 
 def check_citations(answer: str, passages: list[Hit]) -> CitationReport:
     """Remove markers to missing passages, then check each sentence against what it cites."""
-    warnings: list[str] = []
+    removed: list[int] = []
 
     def keep_valid(match: re.Match[str]) -> str:
         numbers = parse_marker(match.group(1))
         valid = [n for n in dict.fromkeys(numbers) if 1 <= n <= len(passages)]
-        for n in numbers:
-            if n not in valid:
-                warnings.append(f"Removed citation [{n}]: there is no passage {n}.")
+        removed.extend(n for n in numbers if n not in valid)
         return f" [{', '.join(map(str, valid))}]" if valid else ""
 
     text = answer
@@ -73,7 +71,7 @@ def check_citations(answer: str, passages: list[Hit]) -> CitationReport:
         if not any(checks.values()):
             unsupported.append(sentence)
     citations = [_citation(n, passages[n - 1], all(oks)) for n, oks in sorted(backed.items())]
-    return CitationReport(text, citations, unsupported, warnings)
+    return CitationReport(text, citations, unsupported, removed)
 
 
 def _cited_sentences(text: str) -> list[tuple[str, list[int]]]:

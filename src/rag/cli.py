@@ -95,6 +95,8 @@ def _print_report(report: IndexReport, settings: Settings) -> None:
         console.print(f"Full rebuild: {report.rebuild_reason}.")
     for path, reason in report.failed.items():
         console.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False)
+    for path, original in report.duplicates.items():
+        console.print(f"duplicate {path}: same content as {original}, indexed once", highlight=False)
     state = f"written to {settings.index_dir}" if report.written else "already up to date"
     console.print(
         f"Index {state}: {len(report.added)} added, {len(report.changed)} changed, "
@@ -201,7 +203,11 @@ def status_command(corpus: CorpusOption = None, index: IndexOption = None) -> No
         built = datetime.fromtimestamp(manifest.built_at).strftime("%Y-%m-%d %H:%M:%S")
         console.print(f"Index:     {settings.index_dir} (format {manifest.format_version}, {manifest.index_type})")
         console.print(f"Model:     {manifest.model} ({manifest.dimension} dimensions)")
-        console.print(f"Documents: {len(manifest.files)}, chunks: {sum(f.chunks for f in manifest.files.values())}")
+        duplicates = sum(1 for f in manifest.files.values() if f.duplicate_of)
+        console.print(
+            f"Documents: {len(manifest.files) - duplicates} (+{duplicates} duplicates), "
+            f"chunks: {sum(f.chunks for f in manifest.files.values())}"
+        )
         console.print(f"Built:     {built}")
         for label, paths in (("new", diff.added), ("changed", diff.changed), ("deleted", diff.removed)):
             for path in paths:
@@ -361,4 +367,6 @@ def _retriever(settings: Settings, embedder=None):  # noqa: ANN001, ANN202
 
     index = store.load(settings.index_dir)
     store.check_compatible(index.manifest, settings.embed_model, settings.index_dir)
-    return Retriever(index, embedder or _embedder(settings), settings)
+    embedder = embedder or _embedder(settings)
+    store.check_compatible(index.manifest, embedder.model_id, settings.index_dir, embedder.dimension)
+    return Retriever(index, embedder, settings)

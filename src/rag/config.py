@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("index")
     models_dir: Path = Path("models")
+    # Larger files are skipped with a message: 20 MB of plain text is ~20,000 passages, hours of
+    # embedding on a laptop CPU; PDFs this large are mostly images.
+    max_file_mb: float = Field(20.0, gt=0)
 
     # Embeddings
     embed_model: str = "google/embeddinggemma-300m"

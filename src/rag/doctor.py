@@ -34,7 +34,17 @@ class Finding:
 
 def check_index(settings: Settings) -> list[Finding]:
     """All checks, in order; stops early only when the index cannot be loaded at all."""
-    index_dir = settings.index_dir
+    findings = check_stored_index(settings.index_dir)
+    if not findings[0].ok:
+        return findings
+    manifest = store.read_manifest(settings.index_dir)
+    findings.append(_model(settings, manifest.model))
+    findings.append(_corpus(settings, manifest))
+    return findings
+
+
+def check_stored_index(index_dir: Path) -> list[Finding]:
+    """The checks of the index files alone: loads, checksums, counts, vectors, offsets."""
     try:
         build = store.live_build(index_dir)
         index = store.load(index_dir)
@@ -44,8 +54,6 @@ def check_index(settings: Settings) -> list[Finding]:
     findings.append(_checksums(build))
     findings.extend(_consistency(index))
     findings.append(_offsets(index))
-    findings.append(_model(settings, index.manifest.model))
-    findings.append(_corpus(settings, index.manifest))
     return findings
 
 
@@ -78,7 +86,9 @@ def _consistency(index: store.IndexStore) -> list[Finding]:
     findings.append(_expect(bool(np.all(np.abs(norms - 1) < NORM_TOLERANCE)), "vectors are unit length",
                             f"{int(np.sum(np.abs(norms - 1) >= NORM_TOLERANCE))} vectors are not: {REBUILD}"))
     docs = {c.doc for c in chunks}
-    missing = (docs ^ set(manifest.files)) | (docs - set(index.documents))
+    indexed = {path for path, record in manifest.files.items() if not record.duplicate_of}
+    originals = {record.duplicate_of for record in manifest.files.values() if record.duplicate_of}
+    missing = (docs ^ indexed) | (docs - set(index.documents)) | (originals - indexed)
     findings.append(_expect(not missing, "every chunk's document is in the manifest and the document store",
                             f"{len(missing)} documents disagree, e.g. {sorted(missing)[:3]}: {REBUILD}"))
     hashes = [p for p, doc in index.documents.items() if p in manifest.files and doc.sha256 != manifest.files[p].sha256]

@@ -1,9 +1,12 @@
 """Bring the index in line with the corpus: embed only added or changed files, drop deleted ones.
 
 A changed model or chunking setting invalidates every vector, so it forces a full rebuild by itself
-and says why. One unreadable file never stops a build: it is skipped and reported. One builder at a
-time: a lock file in the index folder stops a second `rag index` (or the chat's update button in
-another process) from racing the first; readers are never blocked, they keep the current build.
+and says why. One unreadable file never stops a build: it is skipped and reported. A file with the
+same bytes as one already indexed is recorded as its duplicate, not indexed twice, so the same
+passage never fills two places in the results (and its citations point at the one indexed copy).
+One builder at a time: a lock file in the index folder stops a second `rag index` (or the chat's
+update button in another process) from racing the first; readers are never blocked, they keep the
+current build.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class IndexReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    duplicates: dict[str, str] = field(default_factory=dict)  # path -> the indexed file it repeats
     chunks: int = 0
     embedded_chunks: int = 0
     seconds: float = 0.0
@@ -120,20 +124,23 @@ def _update_locked(
     previous, report.rebuild_reason = _previous_store(settings, embedder, rebuild)
 
     known = previous.manifest.files if previous else {}
-    diff = diff_corpus(files, known)
+    diff = _reread_orphaned_duplicates(diff_corpus(files, known), known)
     report.removed, report.unchanged = diff.removed, diff.unchanged
 
+    kept_duplicates = {p: known[p].duplicate_of for p in diff.unchanged if known[p].duplicate_of}
+    kept_docs = {p for p in diff.unchanged if p not in kept_duplicates}
+    originals = {previous.documents[p].sha256: p for p in kept_docs} if previous else {}
     documents, new_chunks = _read_and_chunk(
-        settings, files, diff.added + diff.changed, report.failed, progress
+        settings, files, diff.added + diff.changed, originals, report, progress
     )
+    # A changed file that no longer reads keeps its previous version: nothing is lost, and its
+    # old manifest record makes the next run try it again.
+    kept_docs |= {p for p in diff.changed if p in report.failed}
     report.added = [p for p in diff.added if p not in report.failed]
     report.changed = [p for p in diff.changed if p not in report.failed]
     new_vectors = _embed(embedder, new_chunks, progress)
     report.embedded_chunks = len(new_chunks)
 
-    # A changed file that no longer reads keeps its previous version: nothing is lost, and its
-    # old manifest record makes the next run try it again.
-    kept_docs = set(diff.unchanged) | {p for p in diff.changed if p in report.failed}
     kept_rows = [i for i, c in enumerate(previous.chunks) if c.doc in kept_docs] if previous else []
     chunks = [previous.chunks[i] for i in kept_rows] + new_chunks if previous else new_chunks
     vectors = np.vstack([previous.vectors[kept_rows], new_vectors]) if previous else new_vectors
@@ -161,7 +168,9 @@ def _update_locked(
         chunk_overlap=settings.chunk_overlap,
         index_type=index_type,
         built_at=time.time(),
-        files=_file_records(files, all_documents, chunks, known, report.failed),
+        files=_file_records(
+            files, all_documents, chunks, known, report.failed, kept_duplicates | report.duplicates
+        ),
         failed=dict(report.failed),
     )
     store.save(IndexStore(manifest, chunks, vectors, all_documents), settings.index_dir)
@@ -185,6 +194,8 @@ def _previous_store(
     manifest = previous.manifest
     if manifest.model != embedder.model_id:
         return None, f"embedding model changed from {manifest.model} to {embedder.model_id}"
+    if manifest.dimension != embedder.dimension:
+        return None, f"vector dimension changed from {manifest.dimension} to {embedder.dimension}"
     if (manifest.chunk_size, manifest.chunk_overlap) != (settings.chunk_size, settings.chunk_overlap):
         return None, (
             f"chunking changed from size {manifest.chunk_size}/overlap {manifest.chunk_overlap} "
@@ -193,31 +204,64 @@ def _previous_store(
     return previous, None
 
 
+def _reread_orphaned_duplicates(diff: CorpusDiff, known: dict[str, FileRecord]) -> CorpusDiff:
+    """A duplicate whose indexed original changed or vanished must be read as a file of its own."""
+    unchanged = set(diff.unchanged)
+    orphaned = [p for p in diff.unchanged if known[p].duplicate_of not in (None, *unchanged)]
+    if not orphaned:
+        return diff
+    return CorpusDiff(
+        diff.added,
+        diff.changed + orphaned,
+        diff.removed,
+        [p for p in diff.unchanged if p not in orphaned],
+    )
+
+
 def _read_and_chunk(
     settings: Settings,
     files: dict[str, Path],
     paths: list[str],
-    failed: dict[str, str],
+    originals: dict[str, str],
+    report: IndexReport,
     progress: Progress | None,
 ) -> tuple[dict[str, Document], list[Chunk]]:
+    """Read and chunk `paths`; failures go to report.failed, repeats of `originals` (sha256 → path)
+    to report.duplicates."""
     documents: dict[str, Document] = {}
     chunks: list[Chunk] = []
     for done, rel in enumerate(paths, start=1):
         try:
+            _check_size(files[rel], rel, settings.max_file_mb)
             doc = load_document(files[rel], settings.corpus_dir)
+            if doc.sha256 in originals:
+                report.duplicates[rel] = originals[doc.sha256]
+                continue
             doc_chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
             if not doc_chunks:
                 raise DocumentError(rel, "no text to index")
         except DocumentError as error:
-            failed[rel] = error.reason
+            report.failed[rel] = error.reason
         except Exception as error:  # one broken document must never stop the build
-            failed[rel] = f"could not be read ({type(error).__name__}: {error})"
+            report.failed[rel] = f"could not be read ({type(error).__name__}: {error})"
         else:
+            originals[doc.sha256] = rel
             documents[rel] = doc
             chunks.extend(doc_chunks)
-        if progress:
-            progress("reading", done, len(paths))
+        finally:
+            if progress:
+                progress("reading", done, len(paths))
     return documents, chunks
+
+
+def _check_size(path: Path, rel: str, limit_mb: float) -> None:
+    size_mb = path.stat().st_size / 2**20
+    if size_mb > limit_mb:
+        raise DocumentError(
+            rel,
+            f"is {size_mb:,.1f} MB, over the limit of {limit_mb:g} MB (RAG_MAX_FILE_MB): split it into "
+            "smaller files, or raise RAG_MAX_FILE_MB if you can wait for the embedding (hours per 20 MB of text)",
+        )
 
 
 def _embed(embedder: Embedder, chunks: list[Chunk], progress: Progress | None) -> np.ndarray:
@@ -244,6 +288,7 @@ def _file_records(
     chunks: list[Chunk],
     known: dict[str, FileRecord],
     failed: dict[str, str],
+    duplicates: dict[str, str],
 ) -> dict[str, FileRecord]:
     counts = Counter(chunk.doc for chunk in chunks)
     records = {}
@@ -251,9 +296,24 @@ def _file_records(
         if rel in failed:
             records[rel] = known[rel]
             continue
-        stat = files[rel].stat()
-        records[rel] = FileRecord(doc.sha256, stat.st_size, stat.st_mtime, doc.title, counts[rel])
+        size, mtime = _size_and_mtime(files[rel])
+        records[rel] = FileRecord(doc.sha256, size, mtime, doc.title, counts[rel])
+    for rel, original in duplicates.items():
+        size, mtime = _size_and_mtime(files[rel])
+        records[rel] = FileRecord(
+            records[original].sha256, size, mtime, records[original].title, 0, original
+        )
     return records
+
+
+def _size_and_mtime(path: Path) -> tuple[int, float]:
+    """A file deleted while the build embedded it is still recorded (it was read); size -1 makes
+    the next run look at it again and drop it."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return -1, 0.0
+    return stat.st_size, stat.st_mtime
 
 
 def _nothing_indexed_message(corpus_dir: Path, files: dict[str, Path], failed: dict[str, str]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -66,7 +67,17 @@ def file_sha256(path: Path) -> str:
 
 
 def load_document(path: Path, corpus_dir: Path) -> Document:
-    """Read and decode one file; raises DocumentError with a reason the user can act on."""
+    """Read and decode one file; raises DocumentError with a reason the user can act on.
+
+    Only paths inside the corpus folder are read: a crafted `../../etc/passwd` is refused, so
+    nothing the user did not put in the corpus reaches the index and, through it, the chat.
+    Symbolic links the user placed in the corpus are followed: they are how a folder kept
+    elsewhere is added (and how `rag eval` stages several folders as one).
+    """
+    if not Path(os.path.normpath(path)).is_relative_to(os.path.normpath(corpus_dir)):
+        raise DocumentError(
+            path.as_posix(), f"is outside the corpus folder {corpus_dir}: only files in that folder are read"
+        )
     relative = path.relative_to(corpus_dir).as_posix()
     try:
         data = path.read_bytes()

@@ -26,7 +26,25 @@ NOTICE_EXTRACTIVE = {
     "nl": "Extractief antwoord — geen taalmodel ingesteld: letterlijke zinnen uit de bronnen.",
     "en": "Extractive answer — no language model configured: sentences quoted from the sources.",
 }
-DROPPED_WARNING = "{n} passage(s) left out to fit the model's context window of {tokens} tokens."
+# What the user is told when an answer needs checking, in the language of the question.
+WARNINGS = {
+    "nl": {
+        "dropped": "{n} passage(s) weggelaten om in het contextvenster van {tokens} tokens te passen.",
+        "removed": "Verwijzing [{n}] verwijderd: er is geen passage {n}.",
+        "uncited": "Dit antwoord verwijst naar geen enkele passage: controleer het met de passages hieronder.",
+        "unsupported": "{n} zin(nen) worden niet gedragen door de passage die ze noemen: controleer ze.",
+        "empty": "Het taalmodel {model} gaf een leeg antwoord. Hieronder staan de gevonden passages; "
+        "vraag het opnieuw of kies een ander model (RAG_OLLAMA_MODEL).",
+    },
+    "en": {
+        "dropped": "{n} passage(s) left out to fit the model's context window of {tokens} tokens.",
+        "removed": "Removed citation [{n}]: there is no passage {n}.",
+        "uncited": "This answer cites no passage: check it against the passages below.",
+        "unsupported": "{n} sentence(s) are not backed by the passage they cite: check them.",
+        "empty": "The language model {model} returned an empty answer. The passages found are below; "
+        "ask again or choose another model (RAG_OLLAMA_MODEL).",
+    },
+}
 
 
 @dataclass
@@ -109,22 +127,30 @@ class Assistant:
             )
             answer.passages = prompt.passages
             if prompt.dropped:
-                answer.warnings.append(
-                    DROPPED_WARNING.format(n=len(prompt.dropped), tokens=self.llm.context_tokens)
-                )
+                answer.warnings.append(WARNINGS[language]["dropped"].format(
+                    n=len(prompt.dropped), tokens=self.llm.context_tokens
+                ))
             pieces = self.llm.stream(prompt.messages)
         text = self._collect(answer, pieces, on_token)
         if answer.error and not text.strip():
             return
-        if text.strip() == NOT_FOUND[language] or not text.strip():
+        if not text.strip():  # a model failure, not a "not found": keep the passages on show
+            answer.error = WARNINGS[language]["empty"].format(model=self.model)
+            return
+        if text.strip() == NOT_FOUND[language]:
             answer.refused = True
-            answer.answer = text.strip() or NOT_FOUND[language]
+            answer.answer = text.strip()
             return
         report = check_citations(text, answer.passages)
         answer.answer = report.text
         answer.citations = report.citations
         answer.unsupported_sentences = report.unsupported_sentences
-        answer.warnings.extend(report.warnings)
+        warn = WARNINGS[language]
+        answer.warnings.extend(warn["removed"].format(n=n) for n in dict.fromkeys(report.removed))
+        if not report.citations:
+            answer.warnings.append(warn["uncited"])
+        elif report.unsupported_sentences:
+            answer.warnings.append(warn["unsupported"].format(n=len(report.unsupported_sentences)))
 
     def _collect(self, answer: Answer, pieces: Iterator[str], on_token: OnToken | None) -> str:
         """Stream pieces to `on_token`; a backend failure keeps the partial text, marked incomplete."""

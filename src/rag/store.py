@@ -47,6 +47,7 @@ class FileRecord:
     mtime: float
     title: str
     chunks: int
+    duplicate_of: str | None = None  # same bytes as this indexed file: not indexed twice
 
 
 @dataclass
@@ -120,19 +121,38 @@ def save(store: IndexStore, index_dir: Path) -> Path:
     """Write `store` as a new build and make it current; returns the build folder."""
     index_dir.mkdir(parents=True, exist_ok=True)
     build = index_dir / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.time_ns() % 10**6}"
-    build.mkdir()
     try:
+        build.mkdir()
         _write_build(store, build)
         pointer = index_dir / f"{_CURRENT}.tmp-{os.getpid()}"
         pointer.write_text(build.name + "\n", encoding="utf-8")
         _fsync(pointer)
         previous = current_build_name(index_dir)
         os.replace(pointer, index_dir / _CURRENT)
+    except (OSError, RuntimeError) as error:  # a full disk, mostly (FAISS reports it as RuntimeError)
+        shutil.rmtree(build, ignore_errors=True)
+        raise IndexStoreError(
+            f"Could not write the new index to {index_dir} ({error}). The previous index is "
+            f"unchanged and still in use. Free disk space ({_space_note(store, index_dir)}) and run "
+            "`rag index` again."
+        ) from error
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
     _remove_old_builds(index_dir, keep={build.name, previous})
     return build
+
+
+def _space_note(store: IndexStore, index_dir: Path) -> str:
+    """How much a build needs (vectors twice: .npy and FAISS; texts twice: chunks and documents)
+    against what the disk has left."""
+    needed = 2 * store.vectors.nbytes + 2 * sum(len(d.text.encode()) for d in store.documents.values())
+    free = shutil.disk_usage(index_dir).free
+    return f"this index needs about {_megabytes(needed)}, the disk has {_megabytes(free)} free"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:,.1f} MB"
 
 
 def _write_build(store: IndexStore, build: Path) -> None:
@@ -223,10 +243,18 @@ def live_build(index_dir: Path) -> Path:
     return build
 
 
-def check_compatible(manifest: Manifest, model: str, index_dir: Path) -> None:
-    """Refuse to search with query vectors from another model than the one that built the index."""
+def check_compatible(manifest: Manifest, model: str, index_dir: Path, dimension: int | None = None) -> None:
+    """Refuse to search with query vectors from another model than the one that built the index.
+
+    `dimension` is the loaded model's: the same name can hold other weights (a local folder).
+    """
     if manifest.model != model:
         raise IndexStoreError(
             f"The index in {index_dir} was built with {manifest.model}, settings ask for {model}: "
             "run `rag index --rebuild`."
+        )
+    if dimension is not None and manifest.dimension != dimension:
+        raise IndexStoreError(
+            f"The index in {index_dir} holds {manifest.dimension}-dimensional vectors, the model "
+            f"{model} makes {dimension}-dimensional ones: run `rag index --rebuild`."
         )

@@ -103,3 +103,7 @@ def _summarise(report: IndexReport, texts: Texts, container: DeltaGenerator) -> 
         container.warning(
             texts("build_skipped", path=escape_markdown(path), reason=escape_markdown(reason))
         )
+    for path, original in report.duplicates.items():
+        container.caption(
+            texts("build_duplicate", path=escape_markdown(path), original=escape_markdown(original))
+        )

@@ -66,7 +66,7 @@ def retriever(settings: Settings, embedder: Embedder) -> Retriever:
         embedder,
         settings,
     )
-    store.check_compatible(loaded.index.manifest, settings.embed_model, settings.index_dir)
+    store.check_compatible(loaded.index.manifest, settings.embed_model, settings.index_dir, embedder.dimension)
     return loaded
 
 

@@ -28,6 +28,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "build_up_to_date": "De index was al bijgewerkt ({chunks} passages).",
         "build_full": "Volledige herbouw: {reason}.",
         "build_skipped": "Overgeslagen: {path} — {reason}",
+        "build_duplicate": "Dubbel: {path} is gelijk aan {original} en wordt één keer doorzocht",
         "build_busy": "De index wordt al bijgewerkt vanuit een ander venster; probeer het zo "
         "opnieuw. Tot dan antwoordt de assistent uit de huidige index.",
         "empty_title": "Nog geen documenten",
@@ -124,6 +125,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "build_up_to_date": "The index was already up to date ({chunks} passages).",
         "build_full": "Full rebuild: {reason}.",
         "build_skipped": "Skipped: {path} — {reason}",
+        "build_duplicate": "Duplicate: {path} has the same content as {original} and is searched once",
         "build_busy": "The index is already being updated from another window; try again in a "
         "moment. Until then the assistant answers from the current index.",
         "empty_title": "No documents yet",

@@ -1,0 +1,99 @@
+"""Case 3 and 4: a build killed or out of disk space never costs the previous index."""
+
+from __future__ import annotations
+
+import errno
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import store
+from rag.config import Settings
+from rag.errors import IndexStoreError
+from rag.indexing import update_index
+from tests.files import CORPUS
+
+KILLS = 20
+
+
+def test_sigkill_at_twenty_moments_of_rag_index_never_damages_the_index(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    helper = Path(__file__).with_name("kill_builds.py")
+
+    run = subprocess.run(
+        [sys.executable, str(helper), str(corpus), str(tmp_path / "index"), str(tmp_path / "clean"), str(KILLS), "7"],
+        capture_output=True, text=True, timeout=1200, check=False,
+    )
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    attempts = result["attempts"]
+    assert all(not a["problems"] for a in attempts), [a for a in attempts if a["problems"]]
+    outcomes = [a["outcome"] for a in attempts]
+    assert sum(o.startswith("killed") for o in outcomes) == KILLS, attempts
+    assert {"killed before writing", "killed while writing"} <= set(outcomes)  # both windows hit
+    assert result["same_chunks"] and result["same_documents"] and result["same_files"]
+    assert result["max_vector_difference"] < 1e-4
+    assert len(result["leftover_builds"]) <= 2  # the live build and the one before it
+
+
+def test_disk_full_while_writing_keeps_the_previous_index_and_says_so(tmp_path, embedder, monkeypatch):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    update_index(settings, embedder)
+    before = store.load(settings.index_dir)
+    (corpus / "nieuw.txt").write_text("Een nieuwe notitie over het buurtbudget.", encoding="utf-8")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "save", disk_full)  # the vectors are written after the chunk files
+    with pytest.raises(IndexStoreError) as caught:
+        update_index(settings, embedder)
+
+    message = str(caught.value)
+    assert "No space left" in message and str(settings.index_dir) in message
+    assert "previous index is unchanged" in message and "MB free" in message
+    after = store.load(settings.index_dir)
+    assert after.chunks == before.chunks and np.array_equal(after.vectors, before.vectors)
+    assert [p.name for p in settings.index_dir.glob("build-*")] == [store.current_build_name(settings.index_dir)]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 2 MB file system (tmpfs); needs the right to mount, as root in CI has."""
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
+                             capture_output=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.decode().strip()}); the injected test covers it")
+    yield mount_point
+    subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def test_a_really_full_disk_keeps_the_previous_index(tmp_path, small_disk, embedder):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    settings = Settings(corpus_dir=corpus, index_dir=small_disk / "index")
+    update_index(settings, embedder)
+    before = store.load(settings.index_dir)
+    (corpus / "nieuw.txt").write_text("Een nieuwe notitie over het buurtbudget.", encoding="utf-8")
+    free = shutil.disk_usage(small_disk).free
+    (small_disk / "filler").write_bytes(b"\0" * (free - 40_000))  # room for the manifest, not the rest
+
+    with pytest.raises(IndexStoreError, match=r"The previous index is unchanged.*disk has 0\.\d MB free"):
+        update_index(settings, embedder)
+
+    after = store.load(settings.index_dir)
+    assert after.chunks == before.chunks and np.array_equal(after.vectors, before.vectors)
+    (small_disk / "filler").unlink()  # space freed: the next run succeeds
+    assert update_index(settings, embedder).written
+    assert "nieuw.txt" in store.load(settings.index_dir).documents
