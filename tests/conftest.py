@@ -47,3 +47,15 @@ def injection_retriever(tmp_path_factory: pytest.TempPathFactory, embedder: Embe
     shutil.copytree(CORPUS, folder / "corpus")
     (folder / "corpus" / "buurtbudget.txt").write_text(INJECTION_DOCUMENT, encoding="utf-8")
     return _retriever(folder / "corpus", folder / "index", embedder)
+
+
+@pytest.fixture
+def cli_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: Embedder) -> Path:
+    """A private corpus and index for the `rag` command, configured the way users do it: RAG_*
+    variables; the command uses the session's model instead of loading its own."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setattr("rag.cli._embedder", lambda settings: embedder)
+    return corpus

@@ -118,7 +118,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, fake_ollama) -> Iterator[tuple
     url = f"http://localhost:{port}"
     try:
         _wait_healthy(url, server, log)
-        yield url, base / "index"
+        yield url, base / "index", server.pid
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -181,7 +181,7 @@ def open_source(page, label_part: str):
 
 
 def test_question_gets_a_cited_answer_with_the_passage_highlighted(app, page) -> None:
-    url, index_dir = app
+    url, index_dir, _ = app
     page.goto(url)
     ask(page, "Wat vroeg wethouder Pieter Hilhorst aan de ambtenaren?", 0)
 
@@ -208,7 +208,7 @@ def test_question_gets_a_cited_answer_with_the_passage_highlighted(app, page) ->
 
 
 def test_hostile_document_text_is_shown_literally(app, page) -> None:
-    url, _ = app
+    url, _, _ = app
     page.goto(url)
     ask(page, "Wat kozen de bewoners van Wijk Zuid voor het Marktplein?", 0)
 
@@ -242,7 +242,7 @@ def test_answer_streams_into_the_page(app, page, fake_ollama) -> None:
     fake_ollama.reply = ["Wethouder ", "Pieter ", "Hilhorst ", "vroeg ", "om ", "een ", "andere ",
                          "overheid [1]."]
     fake_ollama.piece_delay = 0.5
-    url, _ = app
+    url, _, _ = app
     page.goto(url)
     page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(
         has_text="Antwoordmodel"
@@ -285,3 +285,42 @@ def test_the_server_listens_on_localhost_only(app) -> None:
 
     loopback = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1, as the kernel writes them
     assert addresses and addresses <= loopback, addresses
+
+
+SESSIONS = 20
+SESSION_QUESTIONS = [
+    ("Wat vroeg wethouder Pieter Hilhorst aan de ambtenaren?", "wikistad"),
+    ("Welke taken heeft de beleidsmedewerker burgerparticipatie in Massy?", "talentprogramma"),
+]
+
+
+def _server_memory_mb(pid: int) -> dict[str, float]:
+    """Resident memory of the server now and at its peak (VmHWM), from the kernel."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    return {name: int(fields[name].split()[0]) / 1024 for name in ("VmRSS", "VmHWM")}
+
+
+def test_twenty_sessions_at_once_each_get_their_own_answer(app, record_property) -> None:
+    url, _, server_pid = app
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            first = browser.new_page()
+            first.set_default_timeout(SLOW)
+            first.goto(url)  # the first session builds the index if no earlier test did
+            first.wait_for_function(f"() => {{ const box = document.querySelector(\"{CHAT_BOX}\"); return box && !box.disabled; }}")
+            pages = [first] + [browser.new_page() for _ in range(SESSIONS - 1)]
+            for page in pages[1:]:
+                page.set_default_timeout(SLOW)
+                page.goto(url)
+            for number, page in enumerate(pages):  # all twenty questions are sent before any answer
+                send(page, SESSION_QUESTIONS[number % 2][0])
+            for number, page in enumerate(pages):
+                page.get_by_text(DONE).first.wait_for()
+                first_source = page.locator("[data-testid='stExpander'] summary", has_text="[1]").first.inner_text()
+                assert SESSION_QUESTIONS[number % 2][1] in first_source.lower(), (number, first_source)
+                assert page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").count() == 0
+        finally:
+            browser.close()
+    for name, megabytes in _server_memory_mb(server_pid).items():
+        record_property(f"server_{name}_mb", round(megabytes))  # benchmarks/ has the measured figures

@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from typer.testing import CliRunner
 
 from rag.cli import app
-from tests.files import CORPUS, write_broken_files
+from tests.files import write_broken_files
 
 runner = CliRunner()
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch, embedder):
-    """A private corpus and index, configured the way users do it: RAG_* variables."""
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    monkeypatch.setenv("RAG_CORPUS_DIR", str(corpus))
-    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
-    monkeypatch.setattr("rag.cli._embedder", lambda settings: embedder)  # load the model once
-    return corpus
-
-
-def test_index_reports_a_summary_and_skips_unreadable_files(env):
-    write_broken_files(env)
+def test_index_reports_a_summary_and_skips_unreadable_files(cli_corpus):
+    write_broken_files(cli_corpus)
     result = runner.invoke(app, ["index"])
     assert result.exit_code == 0, result.output
     assert "2 added" in result.output and "3 failed" in result.output
@@ -36,15 +24,15 @@ def test_index_reports_a_summary_and_skips_unreadable_files(env):
     assert again.exit_code == 0 and "already up to date" in again.output
 
 
-def test_index_of_an_empty_corpus_fails_with_a_hint(env):
-    for path in env.iterdir():
+def test_index_of_an_empty_corpus_fails_with_a_hint(cli_corpus):
+    for path in cli_corpus.iterdir():
         path.unlink()
     result = runner.invoke(app, ["index"])
     assert result.exit_code == 1
     assert "No documents in" in result.output and "Traceback" not in result.output
 
 
-def test_search_json_has_the_documented_keys(env):
+def test_search_json_has_the_documented_keys(cli_corpus):
     runner.invoke(app, ["index"])
     result = runner.invoke(app, ["search", "Wie is wethouder in Amsterdam?", "--json", "-k", "2"])
     assert result.exit_code == 0, result.output
@@ -54,7 +42,7 @@ def test_search_json_has_the_documented_keys(env):
     assert "Hilhorst" in hits[0]["text"]
 
 
-def test_search_from_stdin_writes_one_json_line_per_query(env):
+def test_search_from_stdin_writes_one_json_line_per_query(cli_corpus):
     runner.invoke(app, ["index"])
     result = runner.invoke(
         app, ["search", "-", "--mode", "bm25"], input="Pieter Hilhorst\n\nGemert-Bakel stage\n"
@@ -66,17 +54,17 @@ def test_search_from_stdin_writes_one_json_line_per_query(env):
     assert "Hilhorst" in first[0]["text"] and "Gemert" in second[0]["text"]
 
 
-def test_search_table_is_readable(env):
+def test_search_table_is_readable(cli_corpus):
     runner.invoke(app, ["index"])
     result = runner.invoke(app, ["search", "burgerkracht"])
     assert result.exit_code == 0
     assert "wikistad-een-andere-overheid" in result.output
 
 
-def test_status_lists_files_changed_since_the_build(env):
+def test_status_lists_files_changed_since_the_build(cli_corpus):
     runner.invoke(app, ["index"])
-    (env / "nieuw.md").write_text("# Nieuw\n\nTekst.", encoding="utf-8")
-    (env / "wikistad-een-andere-overheid-amsterdam-nieuw-west.txt").unlink()
+    (cli_corpus / "nieuw.md").write_text("# Nieuw\n\nTekst.", encoding="utf-8")
+    (cli_corpus / "wikistad-een-andere-overheid-amsterdam-nieuw-west.txt").unlink()
     result = runner.invoke(app, ["status"])
     assert result.exit_code == 0, result.output
     assert "google/embeddinggemma-300m" in result.output
@@ -84,7 +72,7 @@ def test_status_lists_files_changed_since_the_build(env):
     assert "deleted: wikistad-een-andere-overheid-amsterdam-nieuw-west.txt" in result.output
 
 
-def test_search_with_another_model_configured_says_rebuild(env, monkeypatch):
+def test_search_with_another_model_configured_says_rebuild(cli_corpus, monkeypatch):
     runner.invoke(app, ["index"])
     monkeypatch.setenv("RAG_EMBED_MODEL", "intfloat/multilingual-e5-small")
     result = runner.invoke(app, ["search", "burgerkracht"])
@@ -93,18 +81,18 @@ def test_search_with_another_model_configured_says_rebuild(env, monkeypatch):
     assert "rag index --rebuild" in result.output
 
 
-def test_status_without_index_says_how_to_build_it(env):
+def test_status_without_index_says_how_to_build_it(cli_corpus):
     result = runner.invoke(app, ["status"])
     assert result.exit_code == 1 and "rag index" in result.output
 
 
-def test_invalid_setting_names_the_variable(env, monkeypatch):
+def test_invalid_setting_names_the_variable(cli_corpus, monkeypatch):
     monkeypatch.setenv("RAG_TOP_K", "zero")
     result = runner.invoke(app, ["search", "x"])
     assert result.exit_code == 1 and "RAG_TOP_K" in result.output
 
 
-def test_eval_scores_retrieval_and_answers_on_a_question_file(env, tmp_path, monkeypatch):
+def test_eval_scores_retrieval_and_answers_on_a_question_file(cli_corpus, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the evaluation index goes to ./.cache/eval
     questions = [
         {"question": "Welke functie heeft de deelnemer uit Kirgizië bij haar gemeente?",
@@ -117,7 +105,7 @@ def test_eval_scores_retrieval_and_answers_on_a_question_file(env, tmp_path, mon
     qa.write_text("".join(json.dumps(q) + "\n" for q in questions), encoding="utf-8")
 
     result = runner.invoke(
-        app, ["eval", str(qa), "--corpus", str(env), "--answers", "--llm", "extractive", "--json"]
+        app, ["eval", str(qa), "--corpus", str(cli_corpus), "--answers", "--llm", "extractive", "--json"]
     )
     assert result.exit_code == 0, result.output
     scores = json.loads(result.output[result.output.index("{"):])

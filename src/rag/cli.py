@@ -205,7 +205,7 @@ def status_command(corpus: CorpusOption = None, index: IndexOption = None) -> No
         console.print(f"Model:     {manifest.model} ({manifest.dimension} dimensions)")
         duplicates = sum(1 for f in manifest.files.values() if f.duplicate_of)
         console.print(
-            f"Documents: {len(manifest.files) - duplicates} (+{duplicates} duplicates), "
+            f"Documents: {len(manifest.files) - duplicates}{f' (+{duplicates} duplicates)' if duplicates else ''}, "
             f"chunks: {sum(f.chunks for f in manifest.files.values())}"
         )
         console.print(f"Built:     {built}")

@@ -36,7 +36,8 @@ def settings(corpus: Path, tmp_path: Path) -> Settings:
     return Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
 
 
-def test_the_summary_names_every_skipped_file_and_why_and_indexes_the_rest(corpus, tmp_path, monkeypatch, embedder):
+def test_the_summary_names_every_skipped_file_and_why_and_indexes_the_rest(cli_corpus, tmp_path):
+    corpus = cli_corpus
     write_broken_files(corpus)  # corrupt PDF, empty file, binary file named .md
     write_encrypted_pdf(corpus / "vertrouwelijk.pdf", "Geheim verslag van de wijkraad.")
     with open(corpus / "logboek.txt", "w", encoding="utf-8") as huge:  # 50 MB of plain text
@@ -44,9 +45,6 @@ def test_the_summary_names_every_skipped_file_and_why_and_indexes_the_rest(corpu
         huge.write(line * (50 * 2**20 // len(line.encode()) + 1))
     (corpus / "inspraak-latin1.txt").write_bytes(LATIN1.encode("latin-1"))
     (corpus / "kladblok.txt").write_bytes(UTF16.encode("utf-16"))  # with a BOM, as Notepad saves
-    monkeypatch.setenv("RAG_CORPUS_DIR", str(corpus))
-    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
-    monkeypatch.setattr("rag.cli._embedder", lambda settings: embedder)
 
     result = runner.invoke(app, ["index"])
 

@@ -1,14 +1,12 @@
-"""Case 5 and 11: a rebuild while the chat answers, and twenty chat sessions at once."""
+"""Case 5: a rebuild while the chat answers (twenty sessions at once: tests/test_browser.py)."""
 
 from __future__ import annotations
 
 import shutil
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from rag import store
 from rag.config import Settings
@@ -16,10 +14,8 @@ from rag.errors import IndexBusyError
 from rag.indexing import update_index
 from rag.pipeline import Assistant
 from rag.retrieval.retriever import Retriever
-from rag.ui import resources
 from tests.files import CORPUS
 
-ROOT = Path(__file__).resolve().parents[2]
 NEW_DOCUMENT = "Het wijkfonds Oost kende in 2025 veertig aanvragen toe voor straatfeesten en buurtmoestuinen."
 
 
@@ -68,33 +64,3 @@ def test_the_chat_answers_from_the_old_index_while_a_rebuild_runs(settings, embe
     assert (settings.index_dir / old_build).is_dir()  # kept for readers that resolved it just before
     assert chat.ask("Wat vroeg wethouder Pieter Hilhorst aan de ambtenaren?").citations  # still answers
 
-
-QUESTIONS = [
-    ("Wat vroeg wethouder Pieter Hilhorst aan de ambtenaren?", "wikistad"),
-    ("Welke taken heeft de beleidsmedewerker burgerparticipatie in Massy?", "talentprogramma"),
-]
-SESSIONS = 20
-
-
-def test_twenty_chat_sessions_at_once_each_get_their_own_answer(settings, embedder, monkeypatch):
-    monkeypatch.setattr(resources, "embedder", lambda _settings: embedder)
-    monkeypatch.setenv("RAG_CORPUS_DIR", str(settings.corpus_dir))
-    monkeypatch.setenv("RAG_INDEX_DIR", str(settings.index_dir))
-    monkeypatch.setenv("RAG_MODELS_DIR", str(ROOT / "models"))
-    monkeypatch.setenv("RAG_LLM", "none")  # search only: the load is the retrieval every answer needs
-    monkeypatch.setenv("RAG_TOP_K", "3")
-
-    def session(number: int) -> tuple[list[str], list[str]]:
-        question, _ = QUESTIONS[number % 2]
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600).run()
-        at.chat_input[0].set_value(question).run()
-        problems = [str(e) for e in at.exception] + [e.value for e in at.error]
-        return [e.label for e in at.main.expander], problems
-
-    with ThreadPoolExecutor(SESSIONS) as pool:
-        results = list(pool.map(session, range(SESSIONS)))
-
-    for number, (labels, problems) in enumerate(results):
-        assert not problems, (number, problems)
-        _, expected_doc = QUESTIONS[number % 2]
-        assert len(labels) == 3 and expected_doc.lower() in labels[0].lower(), (number, labels)

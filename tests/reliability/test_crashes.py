@@ -43,13 +43,18 @@ def test_sigkill_at_twenty_moments_of_rag_index_never_damages_the_index(tmp_path
     assert len(result["leftover_builds"]) <= 2  # the live build and the one before it
 
 
-def test_disk_full_while_writing_keeps_the_previous_index_and_says_so(tmp_path, embedder, monkeypatch):
+def indexed_then_changed(tmp_path: Path, index_dir: Path, embedder) -> tuple[Settings, store.IndexStore]:
+    """An index of the sample corpus, then a new file that the next update has to write."""
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    settings = Settings(corpus_dir=corpus, index_dir=index_dir)
     update_index(settings, embedder)
-    before = store.load(settings.index_dir)
     (corpus / "nieuw.txt").write_text("Een nieuwe notitie over het buurtbudget.", encoding="utf-8")
+    return settings, store.load(index_dir)
+
+
+def test_disk_full_while_writing_keeps_the_previous_index_and_says_so(tmp_path, embedder, monkeypatch):
+    settings, before = indexed_then_changed(tmp_path, tmp_path / "index", embedder)
 
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -80,12 +85,7 @@ def small_disk(tmp_path):
 
 
 def test_a_really_full_disk_keeps_the_previous_index(tmp_path, small_disk, embedder):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    settings = Settings(corpus_dir=corpus, index_dir=small_disk / "index")
-    update_index(settings, embedder)
-    before = store.load(settings.index_dir)
-    (corpus / "nieuw.txt").write_text("Een nieuwe notitie over het buurtbudget.", encoding="utf-8")
+    settings, before = indexed_then_changed(tmp_path, small_disk / "index", embedder)
     free = shutil.disk_usage(small_disk).free
     (small_disk / "filler").write_bytes(b"\0" * (free - 40_000))  # room for the manifest, not the rest
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -13,18 +12,13 @@ from typer.testing import CliRunner
 
 from rag import store
 from rag.cli import app
-from tests.files import CORPUS
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch, embedder):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    monkeypatch.setenv("RAG_CORPUS_DIR", str(corpus))
-    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
-    monkeypatch.setattr("rag.cli._embedder", lambda settings: embedder)
+def index_dir(cli_corpus, tmp_path):
+    """A built index, for the tests to make incompatible; returns its folder."""
     assert runner.invoke(app, ["index"]).exit_code == 0
     return tmp_path / "index"
 
@@ -37,8 +31,8 @@ def search_fails_with(*expected: str) -> None:
     assert "Traceback" not in output and isinstance(result.exception, SystemExit)
 
 
-def test_an_index_of_a_newer_format_is_refused_and_rebuilt_on_request(env):
-    manifest = store.live_build(env) / "manifest.json"
+def test_an_index_of_a_newer_format_is_refused_and_rebuilt_on_request(index_dir):
+    manifest = store.live_build(index_dir) / "manifest.json"
     data = json.loads(manifest.read_text("utf-8"))
     manifest.write_text(json.dumps({**data, "format_version": 99}), "utf-8")
 
@@ -48,15 +42,15 @@ def test_an_index_of_a_newer_format_is_refused_and_rebuilt_on_request(env):
     assert runner.invoke(app, ["search", "Wat is WikiStad?"]).exit_code == 0
 
 
-def test_an_index_with_vectors_of_another_dimension_is_refused_and_rebuilt(env, embedder):
-    index = store.load(env)
+def test_an_index_with_vectors_of_another_dimension_is_refused_and_rebuilt(index_dir, embedder):
+    index = store.load(index_dir)
     short = index.vectors[:, :256] / np.linalg.norm(index.vectors[:, :256], axis=1, keepdims=True)
     manifest = dataclasses.replace(index.manifest, dimension=256)
-    store.save(store.IndexStore(manifest, index.chunks, short, index.documents), env)
+    store.save(store.IndexStore(manifest, index.chunks, short, index.documents), index_dir)
 
     search_fails_with("256-dimensional", f"{embedder.dimension}-dimensional", "rag index --rebuild")
     rebuilt = runner.invoke(app, ["index"])
     assert rebuilt.exit_code == 0
     assert "vector dimension changed from 256" in " ".join(rebuilt.output.split())
-    assert store.read_manifest(env).dimension == embedder.dimension
+    assert store.read_manifest(index_dir).dimension == embedder.dimension
 
