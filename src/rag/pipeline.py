@@ -34,7 +34,7 @@ WARNINGS = {
         "uncited": "Dit antwoord verwijst naar geen enkele passage: controleer het met de passages hieronder.",
         "unsupported": "{n} zin(nen) worden niet gedragen door de passage die ze noemen: controleer ze.",
         "empty": "Het taalmodel {model} gaf een leeg antwoord. Hieronder staan de gevonden passages; "
-        "vraag het opnieuw of kies een ander model (RAG_OLLAMA_MODEL).",
+        "vraag het opnieuw of kies een ander model (RAG_OLLAMA_MODEL of RAG_LLM_GGUF).",
     },
     "en": {
         "dropped": "{n} passage(s) left out to fit the model's context window of {tokens} tokens.",
@@ -42,7 +42,7 @@ WARNINGS = {
         "uncited": "This answer cites no passage: check it against the passages below.",
         "unsupported": "{n} sentence(s) are not backed by the passage they cite: check them.",
         "empty": "The language model {model} returned an empty answer. The passages found are below; "
-        "ask again or choose another model (RAG_OLLAMA_MODEL).",
+        "ask again or choose another model (RAG_OLLAMA_MODEL or RAG_LLM_GGUF).",
     },
 }
 
