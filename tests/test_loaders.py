@@ -6,12 +6,11 @@ import os
 from pathlib import Path
 
 import docx
-import pypdf
 import pytest
 
 from rag.errors import DocumentError
 from rag.loaders import SUPPORTED_SUFFIXES, discover, file_sha256, load_document
-from tests.files import CORPUS, write_pdf
+from tests.files import CORPUS, write_encrypted_pdf, write_pdf
 
 
 
@@ -244,10 +243,7 @@ def test_pdf_without_text_layer_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("user_password", "readable"), [("wachtwoord", False), ("", True)])
 def test_password_protected_pdf(tmp_path: Path, user_password: str, readable: bool) -> None:
-    plain = write_pdf(tmp_path / "open.pdf", ["Vertrouwelijk verslag van de wijkraad."])
-    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(plain))
-    writer.encrypt(user_password, owner_password="eigenaar")
-    writer.write(tmp_path / "dicht.pdf")
+    write_encrypted_pdf(tmp_path / "dicht.pdf", "Vertrouwelijk verslag van de wijkraad.", user_password)
 
     if readable:  # only restricted (e.g. no printing): opens without a password
         assert "Vertrouwelijk verslag" in load_document(tmp_path / "dicht.pdf", tmp_path).text
