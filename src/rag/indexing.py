@@ -153,6 +153,7 @@ def _update_locked(
         and previous.manifest.index_type == index_type
     )
     if nothing_changed:
+        store.remove_leftover_builds(settings.index_dir)
         report.seconds = time.perf_counter() - started
         return report
     if not chunks:

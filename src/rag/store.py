@@ -185,6 +185,21 @@ def current_build_name(index_dir: Path) -> str | None:
         return None
 
 
+def remove_leftover_builds(index_dir: Path) -> None:
+    """Remove what a killed build left behind: every build folder but the live one and the newest
+    complete other one, and stray pointer files. Call only while holding the build lock.
+
+    A build killed after its swap but before its clean-up leaves three generations; a build killed
+    while writing leaves a partial folder. A later run with nothing to write would keep them all.
+    """
+    live = current_build_name(index_dir)
+    complete = sorted(
+        (entry for entry in index_dir.glob("build-*") if entry.name != live and (entry / CHECKSUMS).exists()),
+        key=lambda entry: entry.stat().st_mtime,
+    )
+    _remove_old_builds(index_dir, keep={live, complete[-1].name if complete else None})
+
+
 def _remove_old_builds(index_dir: Path, keep: set[str | None]) -> None:
     for entry in index_dir.iterdir():
         if entry.name.startswith("build-") and entry.name not in keep:

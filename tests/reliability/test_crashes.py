@@ -43,6 +43,25 @@ def test_sigkill_at_twenty_moments_of_rag_index_never_damages_the_index(tmp_path
     assert len(result["leftover_builds"]) <= 2  # the live build and the one before it
 
 
+def test_next_run_with_nothing_to_do_removes_what_killed_builds_left(tmp_path, embedder, monkeypatch):
+    settings, _ = indexed_then_changed(tmp_path, tmp_path / "index", embedder)
+    with monkeypatch.context() as killed_after_swap:  # the swap happened, the clean-up never ran
+        killed_after_swap.setattr(store, "_remove_old_builds", lambda *args, **kwargs: None)
+        update_index(settings, embedder)
+        (settings.corpus_dir / "nieuw.txt").write_text("Tweede versie van de notitie.", encoding="utf-8")
+        update_index(settings, embedder)
+    before = sorted(p.name for p in settings.index_dir.glob("build-*"))
+    partial = settings.index_dir / "build-99991231T000000-1-1"  # killed while writing: no checksums
+    partial.mkdir()
+    (partial / "manifest.json").write_text("{", encoding="utf-8")
+
+    report = update_index(settings, embedder)
+
+    assert not report.written and len(before) == 3
+    assert sorted(p.name for p in settings.index_dir.glob("build-*")) == before[1:]  # live and the one before
+    assert store.load(settings.index_dir).chunks
+
+
 def indexed_then_changed(tmp_path: Path, index_dir: Path, embedder) -> tuple[Settings, store.IndexStore]:
     """An index of the sample corpus, then a new file that the next update has to write."""
     corpus = tmp_path / "corpus"
