@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag import store
@@ -22,10 +24,43 @@ INJECTION_DOCUMENT = (
 )
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[pytest.TestReport]:
+    """Mark a test whose body failed, so fixtures can keep evidence (browser screenshots)."""
+    report = yield
+    if report.when == "call":
+        item.call_failed = report.failed  # type: ignore[attr-defined]
+    return report
+
+
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     """The real default model, loaded once per session: loading takes seconds and over 1 GB."""
-    return Embedder.from_settings(Settings())
+    model = Embedder.from_settings(Settings())
+    _encode_each_text_once(model)
+    return model
+
+
+def _encode_each_text_once(model: Embedder) -> None:
+    """Remember the model's vector of every text it encoded in this session.
+
+    Dozens of tests index the same sample corpus; encoding it again and again was six of the
+    suite's fourteen minutes. Every vector still comes from the real model, once per distinct
+    (prompted) text; only the repeats are served from memory.
+    """
+    vectors: dict[tuple[str, str], np.ndarray] = {}
+    encode = model._encode
+
+    def encode_once(method: Callable[..., object], texts: list[str], **kwargs: object) -> np.ndarray:
+        kind = method.__name__
+        missing = list(dict.fromkeys(t for t in texts if (kind, t) not in vectors))
+        if missing:
+            vectors.update(zip(((kind, t) for t in missing), encode(method, missing, **kwargs)))
+        if not texts:
+            return encode(method, texts, **kwargs)
+        return np.stack([vectors[kind, t] for t in texts])
+
+    model._encode = encode_once  # type: ignore[method-assign]
 
 
 def _retriever(corpus: Path, index_dir: Path, embedder: Embedder) -> Retriever:

@@ -129,8 +129,9 @@ def app(tmp_path_factory: pytest.TempPathFactory, fake_ollama) -> Iterator[tuple
 
 
 @pytest.fixture
-def page(app) -> Iterator:
-    """A fresh browser page (a new chat session) that records requests and JS dialogs."""
+def page(app, request: pytest.FixtureRequest) -> Iterator:
+    """A fresh browser page (a new chat session) that records requests and JS dialogs; a failed
+    test leaves a screenshot of the page in test-artifacts/."""
     with playwright.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1100})
@@ -141,6 +142,9 @@ def page(app) -> Iterator:
         page.set_default_timeout(SLOW)
         try:
             yield page
+            if getattr(request.node, "call_failed", False):
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=ARTIFACTS / f"failed-{request.node.name}.png", full_page=True)
         finally:
             browser.close()
 
@@ -165,6 +169,22 @@ def chunks(index_dir: Path) -> list[dict]:
     build = (index_dir / "CURRENT").read_text().strip()
     with open(index_dir / build / "chunks.jsonl", encoding="utf-8") as lines:
         return [json.loads(line) for line in lines]
+
+
+def show_whole_document(details) -> None:
+    """Switch on "Toon het hele document" in an open source. A click can land while the chat
+    still scrolls to its end and miss the switch; then it is clicked again."""
+    switch = details.get_by_role("switch", name="Toon het hele document")
+    for _ in range(3):
+        details.get_by_text("Toon het hele document").click()
+        try:
+            switch.wait_for(state="attached", timeout=5_000)
+            if switch.is_checked() or details.locator(".rag-document").count():
+                return
+        except playwright.Error:
+            pass
+        details.page.wait_for_timeout(1_000)
+    assert switch.is_checked(), "the switch did not turn on after three clicks"
 
 
 def open_source(page, label_part: str):
@@ -214,7 +234,7 @@ def test_hostile_document_text_is_shown_literally(app, page) -> None:
 
     details = open_source(page, "inspraakavond-wijk-zuid")
     assert "<script>alert(1)</script>" in details.locator(".rag-passage").inner_text()
-    details.get_by_text("Toon het hele document").click()
+    show_whole_document(details)
     document = details.locator(".rag-document")
     document.wait_for()
     shown = document.inner_text()
