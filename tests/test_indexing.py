@@ -121,6 +121,20 @@ def test_deleting_a_file_removes_its_chunks(settings, embedder):
     assert len(index.chunks) == index.faiss_index.ntotal
 
 
+def test_embedding_progress_starts_at_zero_and_ends_at_the_total(settings, embedder):
+    steps: list[tuple[int, int]] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "embedding":
+            steps.append((done, total))
+
+    update_index(settings, embedder, progress=progress)
+
+    total = len(store.load(settings.index_dir).chunks)
+    assert steps[0] == (0, total) and steps[-1] == (total, total)
+    assert [done for done, _ in steps] == sorted(done for done, _ in steps)
+
+
 def test_unchanged_corpus_writes_nothing(settings, embedder):
     update_index(settings, embedder)
     report = update_index(settings, embedder)

@@ -30,7 +30,7 @@ from rag.store import FileRecord, IndexStore, Manifest
 from rag.types import Chunk, Document
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-_EMBED_BLOCK = 128  # chunks per progress step; large enough to keep length-sorted batches full
+_EMBED_BLOCK = 32  # chunks per progress step (~20 s on 2 cores); still whole length-sorted batches
 LOCK_FILE = ".build.lock"
 
 
@@ -269,6 +269,8 @@ def _embed(embedder: Embedder, chunks: list[Chunk], progress: Progress | None) -
     """Embed longest-first so each batch holds chunks of similar length (less padding)."""
     vectors = np.zeros((len(chunks), embedder.dimension), dtype="float32")
     order = sorted(range(len(chunks)), key=lambda i: -len(chunks[i].text))
+    if progress and order:  # the bar appears when embedding starts, not after the first block
+        progress("embedding", 0, len(order))
     for begin in range(0, len(order), _EMBED_BLOCK):
         rows = order[begin : begin + _EMBED_BLOCK]
         vectors[rows] = embedder.encode_documents([(chunks[i].title, chunks[i].text) for i in rows])
