@@ -52,12 +52,12 @@ def _encode_each_text_once(model: Embedder) -> None:
     encode = model._encode
 
     def encode_once(method: Callable[..., object], texts: list[str], **kwargs: object) -> np.ndarray:
+        if not texts:
+            return encode(method, texts, **kwargs)
         kind = method.__name__
         missing = list(dict.fromkeys(t for t in texts if (kind, t) not in vectors))
         if missing:
             vectors.update(zip(((kind, t) for t in missing), encode(method, missing, **kwargs)))
-        if not texts:
-            return encode(method, texts, **kwargs)
         return np.stack([vectors[kind, t] for t in texts])
 
     model._encode = encode_once  # type: ignore[method-assign]
