@@ -41,18 +41,19 @@ RULES = {
 
 def signals(questions: Path, index_dir: Path) -> list[dict[str, Any]]:
     from rag import store
-    from rag.chunking import normalize_whitespace, split_sentences
     from rag.embedding import Embedder
     from rag.evaluation import read_qa
-    from rag.retrieval.bm25 import tokenize
+    from rag.llm.extractive import ExtractiveAnswerer
+    from rag.retrieval.bm25 import searchable_text, tokenize
     from rag.retrieval.retriever import Retriever
 
     config = settings(index_dir=index_dir)
     embedder = Embedder.from_settings(config)
     index = store.load(index_dir)
     retriever = Retriever(index, embedder, config)
-    searchable = [tokenize(" ".join((c.title, *c.headings, c.text))) for c in index.chunks]
-    document_frequency = Counter(term for terms in searchable for term in set(terms))
+    answerer = ExtractiveAnswerer(embedder, index.documents)
+    terms = {c.id: set(tokenize(searchable_text(c))) for c in index.chunks}
+    document_frequency = Counter(term for chunk_terms in terms.values() for term in chunk_terms)
 
     def weight(term: str) -> float:
         return math.log(1 + len(index.chunks) / (1 + document_frequency[term]))
@@ -60,13 +61,9 @@ def signals(questions: Path, index_dir: Path) -> list[dict[str, Any]]:
     records = []
     for case in read_qa(questions):
         hits = retriever.search(case.question, k=K)
-        sentences = []
-        for hit in hits:
-            text = index.documents[hit.chunk.doc].text[hit.chunk.start : hit.chunk.end]
-            sentences += [(hit.chunk.title, normalize_whitespace(text[a:b])) for a, b in split_sentences(text)]
-        sentences = [(title, s) for title, s in sentences if len(s) >= 25]
+        sentences = [(title, sentence) for _, _, sentence, title in answerer.candidates(hits)]
         query = embedder.encode_queries([case.question])[0]
-        found = {t for hit in hits for t in tokenize(" ".join((hit.chunk.title, *hit.chunk.headings, hit.chunk.text)))}
+        found = set().union(*(terms[hit.chunk.id] for hit in hits))
         asked = set(tokenize(case.question))
         records.append({
             "question": case.question,

@@ -37,12 +37,7 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: list[Hit]) -> Iterator[str]:
         """Yield `sentence [n]` pieces in passage order."""
-        candidates = [
-            (n, position, sentence, hit.chunk.title)
-            for n, hit in enumerate(passages, start=1)
-            for position, sentence in enumerate(self._sentences(hit))
-            if len(sentence) >= _MIN_SENTENCE_CHARS
-        ]
+        candidates = self.candidates(passages)
         if not candidates:
             return
         query = self.embedder.encode_queries([question])[0]
@@ -56,6 +51,15 @@ class ExtractiveAnswerer:
         )
         for index, (n, _, text, _) in enumerate(chosen):
             yield f"{'' if index == 0 else ' '}{text} [{n}]"
+
+    def candidates(self, passages: list[Hit]) -> list[tuple[int, int, str, str]]:
+        """(passage number, position, sentence, title) of every sentence long enough to answer."""
+        return [
+            (n, position, sentence, hit.chunk.title)
+            for n, hit in enumerate(passages, start=1)
+            for position, sentence in enumerate(self._sentences(hit))
+            if len(sentence) >= _MIN_SENTENCE_CHARS
+        ]
 
     def _sentences(self, hit: Hit) -> list[str]:
         """Sentences of the passage, split on the original text so headings stay apart."""

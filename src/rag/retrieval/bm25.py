@@ -12,6 +12,8 @@ import numpy as np
 import snowballstemmer
 from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN
 
+from rag.types import Chunk
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Questions come in Dutch and English; both languages' function words carry no topic.
 _STOPWORDS = frozenset(STOPWORDS_DUTCH) | frozenset(STOPWORDS_EN)
@@ -35,6 +37,11 @@ def tokenize(text: str) -> list[str]:
     """Lowercased, accent-folded, stopword-free Dutch stems."""
     words = _WORD.findall(fold_accents(text.lower()))
     return [_stem(w) for w in words if w not in _STOPWORDS]
+
+
+def searchable_text(chunk: Chunk) -> str:
+    """What BM25 indexes of a passage: title and headings are part of what it is about."""
+    return " ".join((chunk.title, *chunk.headings, chunk.text))
 
 
 class BM25Index:

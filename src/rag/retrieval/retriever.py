@@ -8,7 +8,7 @@ import numpy as np
 
 from rag.config import RetrievalMode, Settings
 from rag.embedding import Embedder
-from rag.retrieval.bm25 import BM25Index
+from rag.retrieval.bm25 import BM25Index, searchable_text
 from rag.retrieval.diversity import mmr
 from rag.retrieval.filters import Where
 from rag.retrieval.fusion import weighted_rrf, weighted_score_fusion
@@ -29,8 +29,7 @@ class Retriever:
 
     @cached_property
     def bm25(self) -> BM25Index:
-        # Title and headings are part of what a passage is about, so BM25 sees them too.
-        return BM25Index([" ".join((c.title, *c.headings, c.text)) for c in self.index.chunks])
+        return BM25Index([searchable_text(c) for c in self.index.chunks])
 
     def search(
         self,
