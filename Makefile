@@ -9,13 +9,19 @@ TORCH_SPEC     ?= torch==2.13.0
 TORCH_PIP_ARGS ?=
 PIP := $(VENV)/bin/python -m pip
 
-.PHONY: run test setup
+.PHONY: run test lint setup
 
 run: setup
 	$(VENV)/bin/streamlit run app.py
 
 test: setup
 	$(VENV)/bin/python -m pytest
+
+# Lint, format and type checks (pinned in the dev extra); CI runs them before the tests.
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check src tests benchmarks app.py
+	$(VENV)/bin/ruff format --check src tests benchmarks app.py
+	$(VENV)/bin/mypy
 
 setup: $(VENV)/.installed
 	$(VENV)/bin/rag model fetch

@@ -27,7 +27,10 @@ import torch
 
 from rag.config import Settings
 from rag.embedding import Embedder
-from rag.model_fetch import resolve_model_path
+from rag.embedding.pytorch import SentenceTransformerEmbedder
+from rag.evaluation import first_relevant_rank, read_beir, score_ranks
+from rag.model_files import resolve_model_path
+from rag.types import Chunk, Hit
 
 CHUNK_CHARS = 1000
 DTYPES = ("float32", "bfloat16")
@@ -58,27 +61,27 @@ def rate(embedder: Embedder, chunks: list[tuple[str, str]]) -> float:
 
 
 def faq_retrieval(embedder: Embedder, data: Path) -> tuple[list[str], float, float, float]:
-    """Top-1 passage per query, recall@1, MRR@10, and encoding time of the passages."""
+    """Top-1 passage per query, recall@1, MRR@10 (`rag eval`'s metrics over whole passages), and
+    the encoding time of the passages."""
     faq = data / "dutch-gov-faq"
     passages = [json.loads(line) for line in (faq / "corpus.jsonl").open(encoding="utf-8")]
-    queries = [json.loads(line) for line in (faq / "queries-dev.jsonl").open(encoding="utf-8")]
-    relevant: dict[str, set[str]] = {}
-    for line in (faq / "qrels-dev.tsv").read_text("utf-8").splitlines()[1:]:
-        query_id, passage_id, _ = line.split("\t")
-        relevant.setdefault(query_id, set()).add(passage_id)
+    cases = read_beir(faq)
     start = time.perf_counter()
     matrix = embedder.encode_documents([(p["title"], p["text"]) for p in passages])
     seconds = time.perf_counter() - start
-    scores = embedder.encode_queries([q["text"] for q in queries]) @ matrix.T
-    ids = [p["_id"] for p in passages]
-    top1, hits, reciprocal = [], 0, 0.0
-    for query, row in zip(queries, scores, strict=True):
-        ranking = [ids[i] for i in np.argsort(-row)[:10]]
-        top1.append(ranking[0])
-        hits += ranking[0] in relevant[query["_id"]]
-        rank = next((n for n, pid in enumerate(ranking, 1) if pid in relevant[query["_id"]]), None)
-        reciprocal += 1 / rank if rank else 0.0
-    return top1, hits / len(queries), reciprocal / len(queries), seconds
+    scores = embedder.encode_queries([case.question for case in cases]) @ matrix.T
+    top1, ranks = [], []
+    for case, row in zip(cases, scores, strict=True):
+        best = np.argsort(-row)[:10]
+        top1.append(passages[best[0]]["_id"])
+        hits = [
+            Hit(rank, float(row[i]), Chunk(p["_id"], f"{p['_id']}.md", p["title"], (), 0, 0, p["text"]))
+            for rank, i in enumerate(best, start=1)
+            for p in [passages[i]]
+        ]
+        ranks.append(first_relevant_rank(case, hits))
+    scored = score_ranks(ranks, k=5)
+    return top1, scored.recall_at_1, scored.mrr_at_10, seconds
 
 
 def main() -> None:
@@ -93,19 +96,23 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     chunks = speed_chunks(args.data, args.chunks)
     path, batch_size = resolve_model_path(Settings()), Settings().embed_batch_size
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"CPU capability {torch.backends.cpu.get_cpu_capability()}, batch size {batch_size}, "
-          f"load average {os.getloadavg()[0]:.1f}; {len(chunks)} chunks of "
-          f"{np.mean([len(t) for _, t in chunks]):.0f} characters on average")
-    embedders = {dtype: Embedder(path, dtype, batch_size) for dtype in DTYPES}
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"CPU capability {torch.backends.cpu.get_cpu_capability()}, batch size {batch_size}, "
+        f"load average {os.getloadavg()[0]:.1f}; {len(chunks)} chunks of "
+        f"{np.mean([len(t) for _, t in chunks]):.0f} characters on average"
+    )
+    embedders = {dtype: SentenceTransformerEmbedder(path, dtype, batch_size) for dtype in DTYPES}
     vectors = {dtype: e.encode_documents(chunks) for dtype, e in embedders.items()}  # + warm-up
     rates: dict[str, list[float]] = {dtype: [] for dtype in DTYPES}
     for _ in range(args.rounds):
         for dtype, embedder in embedders.items():
             rates[dtype].append(rate(embedder, chunks))
     for dtype in DTYPES:
-        print(f"{dtype:9} {max(rates[dtype]):5.2f} chunks/s (best of {args.rounds}: "
-              f"{', '.join(f'{r:.2f}' for r in rates[dtype])})")
+        print(
+            f"{dtype:9} {max(rates[dtype]):5.2f} chunks/s (best of {args.rounds}: "
+            f"{', '.join(f'{r:.2f}' for r in rates[dtype])})"
+        )
     cosine = np.sum(vectors["float32"] * vectors["bfloat16"], axis=1)
     print(f"cosine(float32, bfloat16) per chunk: mean {cosine.mean():.4f}, min {cosine.min():.4f}")
     if args.skip_faq:

@@ -1,12 +1,14 @@
 """Sweep the fusion of dense and BM25 results on an evaluation set, scored like `rag eval`.
 
     .venv/bin/python benchmarks/fusion_sweep.py eval/dev.jsonl --index .cache/eval/dev/index
-    .venv/bin/python benchmarks/fusion_sweep.py ../shared/dutch-gov-faq --index .cache/eval/dutch-gov-faq/index
+    .venv/bin/python benchmarks/fusion_sweep.py ../shared/dutch-gov-faq \
+        --index .cache/eval/dutch-gov-faq/index
 
 Run `rag eval` on the set first: it builds the index this script reads. Each question's dense and
 BM25 candidate lists (depth `--candidates`) are computed once with the product's `Retriever`, then
-fused offline in two ways: weighted reciprocal-rank fusion (`weighted_rrf`, the product's method)
-and a convex combination of min-max-normalised scores, over a range of dense weights. Metrics are
+fused offline in two ways, both the product's (`RAG_FUSION`): weighted reciprocal-rank fusion
+(`weighted_rrf`) and a convex combination of min-max-normalised scores (`weighted_score_fusion`),
+over a range of dense weights. Metrics are
 `rag eval`'s own (`score_ranks`): recall@1, recall@5, MRR@10 over the answerable questions.
 """
 
@@ -29,16 +31,15 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=5)
     args = parser.parse_args()
 
-    from rag import store
-    from rag.embedding import Embedder
-    from rag.evaluation import first_relevant_rank, is_beir, read_beir, read_qa, score_ranks
+    from rag.embedding import load_embedder
+    from rag.evaluation import first_relevant_rank, read_cases, score_ranks
     from rag.retrieval.fusion import weighted_rrf, weighted_score_fusion
     from rag.retrieval.retriever import Retriever
+    from rag.types import Hit
 
-    cases = read_beir(args.questions) if is_beir(args.questions) else read_qa(args.questions)
-    cases = [c for c in cases if c.answerable]
+    cases = [c for c in read_cases(args.questions) if c.answerable]
     config = settings(index_dir=args.index)
-    retriever = Retriever(store.load(args.index), Embedder.from_settings(config), config)
+    retriever = Retriever.open(config, load_embedder(config))
     lists = [
         (retriever.dense(c.question, args.candidates), retriever.bm25.search(c.question, args.candidates))
         for c in cases
@@ -46,7 +47,9 @@ def main() -> None:
 
     def scores(rank_rows) -> list:
         ranks = [
-            first_relevant_rank(case, retriever._hits([(row, 0.0) for row in rows[:10]], [], []))
+            first_relevant_rank(
+                case, [Hit(rank, 0.0, retriever.index.chunks[row]) for rank, row in enumerate(rows[:10], 1)]
+            )
             for case, rows in zip(cases, rank_rows, strict=True)
         ]
         s = score_ranks(ranks, args.k)
@@ -57,15 +60,16 @@ def main() -> None:
         "bm25": scores([[row for row, _ in lexical] for _, lexical in lists]),
     }
     for weight in WEIGHTS:
-        results[f"rrf w={weight}"] = scores(
-            [[f.row for f in weighted_rrf(d, b, weight)] for d, b in lists])
+        results[f"rrf w={weight}"] = scores([[f.row for f in weighted_rrf(d, b, weight)] for d, b in lists])
         results[f"minmax w={weight}"] = scores(
-            [[f.row for f in weighted_score_fusion(d, b, weight)] for d, b in lists])
+            [[f.row for f in weighted_score_fusion(d, b, weight)] for d, b in lists]
+        )
 
     print(f"{args.questions}: {len(cases)} answerable questions, {args.candidates} candidates per list")
     print(table(["method", "recall@1", f"recall@{args.k}", "MRR@10"], [[m, *v] for m, v in results.items()]))
     name = "fusion_sweep_" + (args.questions.stem or args.questions.name)
-    print(f"\nresults: {write_results(name, {'machine': machine(), 'questions': str(args.questions), 'candidates': args.candidates, 'scores': results})}")
+    data = {"machine": machine(), "questions": str(args.questions), "candidates": args.candidates}
+    print(f"\nresults: {write_results(name, {**data, 'scores': results})}")
 
 
 if __name__ == "__main__":

@@ -40,17 +40,16 @@ RULES = {
 
 
 def signals(questions: Path, index_dir: Path) -> list[dict[str, Any]]:
-    from rag import store
-    from rag.embedding import Embedder
+    from rag.answering import ExtractiveAnswerer
+    from rag.embedding import load_embedder
     from rag.evaluation import read_qa
-    from rag.llm.extractive import ExtractiveAnswerer
     from rag.retrieval.bm25 import searchable_text, tokenize
     from rag.retrieval.retriever import Retriever
 
     config = settings(index_dir=index_dir)
-    embedder = Embedder.from_settings(config)
-    index = store.load(index_dir)
-    retriever = Retriever(index, embedder, config)
+    embedder = load_embedder(config)
+    retriever = Retriever.open(config, embedder)
+    index = retriever.index
     answerer = ExtractiveAnswerer(embedder, index.documents)
     terms = {c.id: set(tokenize(searchable_text(c))) for c in index.chunks}
     document_frequency = Counter(term for chunk_terms in terms.values() for term in chunk_terms)
@@ -65,13 +64,15 @@ def signals(questions: Path, index_dir: Path) -> list[dict[str, Any]]:
         query = embedder.encode_queries([case.question])[0]
         found = set().union(*(terms[hit.chunk.id] for hit in hits))
         asked = set(tokenize(case.question))
-        records.append({
-            "question": case.question,
-            "answerable": case.answerable,
-            "passage": max(h.dense_score for h in hits),
-            "sentence": float(np.max(embedder.encode_documents(sentences) @ query)) if sentences else 0.0,
-            "coverage": sum(weight(t) for t in asked & found) / max(1e-9, sum(weight(t) for t in asked)),
-        })
+        records.append(
+            {
+                "question": case.question,
+                "answerable": case.answerable,
+                "passage": max(h.dense_score for h in hits),
+                "sentence": float(np.max(embedder.encode_documents(sentences) @ query)) if sentences else 0.0,
+                "coverage": sum(weight(t) for t in asked & found) / max(1e-9, sum(weight(t) for t in asked)),
+            }
+        )
         print(json.dumps(records[-1], ensure_ascii=False), flush=True)
     return records
 
@@ -102,7 +103,11 @@ def main() -> None:
     else:
         records, run = signals(args.questions, args.index), machine()
     rows = score(records)
-    print(table(["rule (answer when …)", "unanswerable refused", "answerable refused", "balanced accuracy"], rows))
+    print(
+        table(
+            ["rule (answer when …)", "unanswerable refused", "answerable refused", "balanced accuracy"], rows
+        )
+    )
     if not args.records:
         write_results("refusal_signals", {"machine": run, "k": K, "rules": rows, "records": records})
 

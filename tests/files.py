@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+ROOT = Path(__file__).resolve().parent.parent  # the repository
+CORPUS = ROOT / "corpus"
 
 
 def write_pdf(path: Path, pages: list[str], title: str | None = None) -> Path:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from rag.citations import check_citations, parse_marker
+from rag.citations import MARKER, check_citations, parse_marker
 from rag.types import Chunk, Hit
+
+pytestmark = pytest.mark.unit
 
 
 def passage(n: int, text: str) -> Hit:
@@ -60,8 +64,38 @@ def test_unbacked_and_uncited_sentences_are_flagged():
 
 def test_marker_after_the_full_stop_belongs_to_that_sentence():
     report = check_citations(
-        "Vrijwilligers onderhouden de moestuin aan de Lindelaan. [3] De wijkraad vergadert in het buurthuis. [1]",
+        "Vrijwilligers onderhouden de moestuin aan de Lindelaan. [3] "
+        "De wijkraad vergadert in het buurthuis. [1]",
         PASSAGES,
     )
     assert [c.n for c in report.citations] == [1, 3]
     assert all(c.supported for c in report.citations) and not report.unsupported_sentences
+
+
+# --- properties (hypothesis) -------------------------------------------------------------------
+
+TWO_PASSAGES = [
+    Hit(n, 1.0, Chunk(f"c{n}", "d.txt", "T", (), 0, 40, text))
+    for n, text in enumerate(["De wijkraad vergadert elke maand.", "Bewoners dienen plannen in."], start=1)
+]
+ANSWER = st.lists(
+    st.sampled_from(list("[]0123456789,-–& .?!\nabc") + ["[1]", "[2]", "[3]", "[1-2]", "[99]", "wijkraad "]),
+    max_size=120,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(answer=ANSWER)
+@example(answer="Een claim [3[99]].")  # removing [99] must not leave an unchecked [3]
+def test_citation_check_never_raises_and_keeps_only_existing_passages(answer):
+    report = check_citations(answer, TWO_PASSAGES)
+    assert all(1 <= c.n <= len(TWO_PASSAGES) for c in report.citations)
+    assert all(n < 1 or n > len(TWO_PASSAGES) for n in report.removed)
+
+
+@given(body=st.text(alphabet=st.sampled_from(list("0123456789,-–& ")), max_size=40))
+@example(body="1-2-3")
+def test_marker_parser_never_raises_on_marker_bodies(body):
+    match = MARKER.fullmatch(f"[{body}]")
+    if match:
+        assert all(isinstance(n, int) for n in parse_marker(match.group(1)))

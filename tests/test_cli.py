@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 from rag.cli import app
 from tests.files import write_broken_files
 
+pytestmark = pytest.mark.integration
+
 runner = CliRunner()
 
 
@@ -95,10 +97,16 @@ def test_invalid_setting_names_the_variable(cli_corpus, monkeypatch):
 def test_eval_scores_retrieval_and_answers_on_a_question_file(cli_corpus, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the evaluation index goes to ./.cache/eval
     questions = [
-        {"question": "Welke functie heeft de deelnemer uit Kirgizië bij haar gemeente?",
-         "gold": "Functieomschrijving: Beleidsmedewerker mobilisatie", "answerable": True},
-        {"question": "Which alderman spoke at the end of the Wikistad afternoon?",
-         "gold": "Pieter Hilhorst", "answerable": True},
+        {
+            "question": "Welke functie heeft de deelnemer uit Kirgizië bij haar gemeente?",
+            "gold": "Functieomschrijving: Beleidsmedewerker mobilisatie",
+            "answerable": True,
+        },
+        {
+            "question": "Which alderman spoke at the end of the Wikistad afternoon?",
+            "gold": "Pieter Hilhorst",
+            "answerable": True,
+        },
         {"question": "Hoeveel kost een parkeervergunning in Utrecht?", "gold": None, "answerable": False},
     ]
     qa = tmp_path / "qa.jsonl"
@@ -108,7 +116,7 @@ def test_eval_scores_retrieval_and_answers_on_a_question_file(cli_corpus, tmp_pa
         app, ["eval", str(qa), "--corpus", str(cli_corpus), "--answers", "--llm", "extractive", "--json"]
     )
     assert result.exit_code == 0, result.output
-    scores = json.loads(result.output[result.output.index("{"):])
+    scores = json.loads(result.output[result.output.index("{") :])
     assert scores["questions"] == 3 and scores["answerable"] == 2
     assert set(scores["retrieval"]) == {"bm25", "dense", "hybrid"}
     assert scores["retrieval"]["dense"]["recall_at_k"] == 1.0

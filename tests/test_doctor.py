@@ -15,6 +15,7 @@ from rag.config import Settings
 from rag.doctor import check_index
 from tests.files import CORPUS
 
+pytestmark = pytest.mark.integration
 runner = CliRunner()
 
 
@@ -60,13 +61,23 @@ def test_an_edited_chunk_store_fails_checksums_and_offsets(settings, monkeypatch
     assert "FAIL" in result.output and "rag index --rebuild" in result.output
 
 
-def test_vectors_that_disagree_with_the_chunks_are_reported(settings):
+def test_a_vector_file_one_row_short_is_reported_as_damage(settings):
     vectors_path = store.live_build(settings.index_dir) / "vectors.npy"
-    vectors = np.load(vectors_path)
-    np.save(vectors_path, vectors[:-1] * 2)  # one row short, and no longer unit length
+    np.save(vectors_path, np.load(vectors_path)[:-1])
 
     problems = failed(settings)
-    assert "damaged" in problems.get("index loads", "") or "counts differ" in " ".join(problems.values())
+    assert list(problems) == ["index loads"]
+    assert "damaged" in problems["index loads"] and "rag index --rebuild" in problems["index loads"]
+
+
+def test_vectors_that_are_no_longer_unit_length_are_reported(settings):
+    vectors_path = store.live_build(settings.index_dir) / "vectors.npy"
+    vectors = np.load(vectors_path)
+    np.save(vectors_path, vectors * 2)
+
+    problems = failed(settings)
+    assert "vectors.npy" in problems["build files match their checksums"]
+    assert problems["vectors are unit length"].startswith(f"{len(vectors)} vectors are not")
 
 
 def test_stale_corpus_and_other_model_are_named_with_the_fix(settings):

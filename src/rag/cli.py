@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -23,6 +23,12 @@ from rag.indexing import IndexReport
 from rag.retrieval.filters import parse_where
 from rag.types import Answer
 
+if TYPE_CHECKING:
+    from rag.embedding import Embedder
+    from rag.evaluation import AnswerScores, Case, RetrievalScores
+    from rag.pipeline import Assistant
+    from rag.retrieval.retriever import Retriever
+
 app = typer.Typer(
     help="participatie-assistent: private, local search and cited answers over your documents.",
     no_args_is_help=True,
@@ -36,9 +42,7 @@ errors = Console(stderr=True, soft_wrap=True)
 CorpusOption = Annotated[
     Optional[Path], typer.Option("--corpus", help="Folder with the documents (env RAG_CORPUS_DIR).")
 ]
-IndexOption = Annotated[
-    Optional[Path], typer.Option("--index", help="Index folder (env RAG_INDEX_DIR).")
-]
+IndexOption = Annotated[Optional[Path], typer.Option("--index", help="Index folder (env RAG_INDEX_DIR).")]
 WhereOption = Annotated[
     Optional[list[str]],
     typer.Option(
@@ -71,7 +75,7 @@ def index_command(
         _print_report(report, settings)
 
 
-def _update_with_progress(settings: Settings, embedder, rebuild: bool = False) -> IndexReport:  # noqa: ANN001
+def _update_with_progress(settings: Settings, embedder: Embedder, rebuild: bool = False) -> IndexReport:
     """`update_index` with one progress bar per stage (reading files, embedding chunks)."""
     bars: dict[str, tqdm] = {}
 
@@ -148,9 +152,13 @@ def search_command(
 def ask_command(
     question: Annotated[str, typer.Argument(help="The question, in Dutch or English.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as one JSON object.")] = False,
-    llm: Annotated[
+    answerer: Annotated[
         Optional[str],
-        typer.Option(help="auto, ollama, llamacpp, extractive or none (search only) (env RAG_LLM)."),
+        typer.Option(
+            "--answerer",
+            "--llm",
+            help="auto, ollama, llamacpp, extractive or none (search only) (env RAG_ANSWERER).",
+        ),
     ] = None,
     k: Annotated[Optional[int], typer.Option("-k", help="Passages to retrieve (env RAG_TOP_K).")] = None,
     mode: Annotated[
@@ -161,16 +169,14 @@ def ask_command(
 ) -> None:
     """Answer QUESTION from the documents only, with checked [n] citations."""
     with user_errors():
-        settings = load_settings(index_dir=index, llm=llm, top_k=k, retrieval_mode=mode)
+        settings = load_settings(index_dir=index, answerer=answerer, top_k=k, retrieval_mode=mode)
         only = parse_where(where)
         assistant = _assistant(settings)
         if as_json:
             answer = assistant.ask(question, where=only)
             print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
             return
-        answer = assistant.ask(
-            question, where=only, on_token=lambda piece: print(piece, end="", flush=True)
-        )
+        answer = assistant.ask(question, where=only, on_token=lambda piece: print(piece, end="", flush=True))
         print()
         _print_answer_footer(answer)
 
@@ -181,16 +187,21 @@ def _print_answer_footer(answer: Answer) -> None:
         notes.append("The answer is incomplete.")
     for note in filter(None, notes):
         console.print(f"[dim]{note}[/]", highlight=False)
-    console.print(f"[dim]backend: {answer.backend} {answer.model} · query: {answer.query}[/]", highlight=False)
+    console.print(
+        f"[dim]backend: {answer.backend} {answer.model} · query: {answer.query}[/]", highlight=False
+    )
     if answer.citations:
         console.print("Sources:")
         for c in answer.citations:
             flag = "" if c.supported else "  [yellow](does not back the cited sentence)[/]"
             console.print(f"  [{c.n}] {c.title} — {c.doc}:{c.start}-{c.end}{flag}", highlight=False)
-    elif not answer.refused or answer.backend == "none":
+    elif not answer.refused:
         console.print("Passages:")
         for n, hit in enumerate(answer.passages, start=1):
-            console.print(f"  [{n}] {hit.chunk.title} — {hit.chunk.doc}:{hit.chunk.start}-{hit.chunk.end}", highlight=False)
+            console.print(
+                f"  [{n}] {hit.chunk.title} — {hit.chunk.doc}:{hit.chunk.start}-{hit.chunk.end}",
+                highlight=False,
+            )
 
 
 @app.command("status")
@@ -201,13 +212,14 @@ def status_command(corpus: CorpusOption = None, index: IndexOption = None) -> No
         manifest = store.read_manifest(settings.index_dir)
         diff = indexing.diff_corpus(indexing.corpus_files(settings.corpus_dir), manifest.files)
         built = datetime.fromtimestamp(manifest.built_at).strftime("%Y-%m-%d %H:%M:%S")
-        console.print(f"Index:     {settings.index_dir} (format {manifest.format_version}, {manifest.index_type})")
+        console.print(
+            f"Index:     {settings.index_dir} (format {manifest.format_version}, {manifest.index_type})"
+        )
         console.print(f"Model:     {manifest.model} ({manifest.dimension} dimensions)")
         duplicates = sum(1 for f in manifest.files.values() if f.duplicate_of)
-        console.print(
-            f"Documents: {len(manifest.files) - duplicates}{f' (+{duplicates} duplicates)' if duplicates else ''}, "
-            f"chunks: {sum(f.chunks for f in manifest.files.values())}"
-        )
+        also = f" (+{duplicates} duplicates)" if duplicates else ""
+        chunks = sum(f.chunks for f in manifest.files.values())
+        console.print(f"Documents: {len(manifest.files) - duplicates}{also}, chunks: {chunks}")
         console.print(f"Built:     {built}")
         for label, paths in (("new", diff.added), ("changed", diff.changed), ("deleted", diff.removed)):
             for path in paths:
@@ -238,43 +250,44 @@ def doctor_command(corpus: CorpusOption = None, index: IndexOption = None) -> No
 
 @app.command("eval")
 def eval_command(
-    path: Annotated[Path, typer.Argument(help="QA JSON Lines file, or a BEIR folder (corpus.jsonl, queries, qrels).")],
+    path: Annotated[
+        Path, typer.Argument(help="QA JSON Lines file, or a BEIR folder (corpus.jsonl, queries, qrels).")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
     k: Annotated[int, typer.Option("--k", "-k", help="Cut-off for recall@k.")] = 5,
-    answers: Annotated[bool, typer.Option(help="Also answer every question: refusals, citations, latency.")] = False,
+    answers: Annotated[
+        bool, typer.Option(help="Also answer every question: refusals, citations, latency.")
+    ] = False,
     corpus: Annotated[
         Optional[list[Path]],
-        typer.Option("--corpus", help="Index these folders (repeatable) for the evaluation instead of the configured index."),
+        typer.Option(
+            "--corpus",
+            help="Index these folders (repeatable) for the evaluation instead of the configured index.",
+        ),
     ] = None,
-    llm: Annotated[Optional[str], typer.Option(help="Backend for --answers (env RAG_LLM).")] = None,
+    answerer: Annotated[
+        Optional[str], typer.Option("--answerer", "--llm", help="Answerer for --answers (env RAG_ANSWERER).")
+    ] = None,
 ) -> None:
     """Recall@1, recall@k and MRR@10 for bm25, dense and hybrid; with --answers, answer quality."""
     from rag import evaluation
+    from rag.pipeline import Assistant
 
     with user_errors():
-        settings = load_settings(llm=llm)
-        embedder = _embedder(settings)
-        if evaluation.is_beir(path):
-            cases = evaluation.read_beir(path)
-            staged = EVAL_CACHE / path.name / "corpus"
-            evaluation.write_beir_corpus(path, staged)
-            settings = _eval_index(settings, embedder, staged, path.name)
-        else:
-            cases = evaluation.read_qa(path)
-            if corpus:
-                staged = EVAL_CACHE / path.stem / "corpus"
-                evaluation.stage_corpus(corpus, staged)
-                settings = _eval_index(settings, embedder, staged, path.stem)
+        cases = evaluation.read_cases(path)
+        configured = load_settings(answerer=answerer)
+        embedder = _embedder(configured)
+        settings = evaluation.staged_settings(path, corpus, configured)
+        if settings is not configured:
+            report = _update_with_progress(settings, embedder)
+            errors.print(f"Evaluation index {settings.index_dir}: {report.chunks} chunks", highlight=False)
         retriever = _retriever(settings, embedder)
         retrieval = evaluation.evaluate_retrieval(retriever, cases, k)
         if not as_json:  # shown before the (slow) answers, so a long run gives figures early
             _print_retrieval(path, cases, retrieval)
         answer_scores = None
         if answers:
-            from rag.llm.select import select_llm
-            from rag.pipeline import Assistant
-
-            assistant = Assistant(settings, retriever, select_llm(settings), settings.llm == "none")
+            assistant = Assistant.from_settings(settings, retriever=retriever)
             answer_scores = evaluation.evaluate_answers(assistant, cases, k)
         if as_json:
             _print_eval_json(cases, retrieval, answer_scores)
@@ -282,23 +295,14 @@ def eval_command(
             _print_answers(answer_scores, settings)
 
 
-EVAL_CACHE = Path(".cache/eval")
-
-
-def _eval_index(settings: Settings, embedder, corpus: Path, name: str) -> Settings:  # noqa: ANN001
-    """An index of its own for an evaluation corpus, updated incrementally between runs."""
-    evaluated = settings.model_copy(update={"corpus_dir": corpus, "index_dir": EVAL_CACHE / name / "index"})
-    report = _update_with_progress(evaluated, embedder)
-    errors.print(f"Evaluation index {evaluated.index_dir}: {report.chunks} chunks", highlight=False)
-    return evaluated
-
-
-def _print_eval_json(cases, retrieval, answer_scores) -> None:  # noqa: ANN001
+def _print_eval_json(
+    cases: list[Case], retrieval: dict[str, RetrievalScores], answer_scores: AnswerScores | None
+) -> None:
     from dataclasses import asdict
 
     from rag.evaluation import suggest_min_relevance
 
-    data = {
+    data: dict[str, object] = {
         "questions": len(cases),
         "answerable": sum(c.answerable for c in cases),
         "retrieval": {mode: asdict(s) for mode, s in retrieval.items()},
@@ -310,7 +314,7 @@ def _print_eval_json(cases, retrieval, answer_scores) -> None:  # noqa: ANN001
     print(json.dumps(data, indent=1))
 
 
-def _print_retrieval(path, cases, retrieval) -> None:  # noqa: ANN001
+def _print_retrieval(path: Path, cases: list[Case], retrieval: dict[str, RetrievalScores]) -> None:
     k = next(iter(retrieval.values())).k
     table = Table("mode", "recall@1", f"recall@{k}", "MRR@10", title=f"{path} — {len(cases)} questions")
     for mode, s in retrieval.items():
@@ -318,16 +322,19 @@ def _print_retrieval(path, cases, retrieval) -> None:  # noqa: ANN001
     console.print(table)
 
 
-def _print_answers(a, settings: Settings) -> None:  # noqa: ANN001
+def _figure(value: float | None, unit: str = "") -> str:
+    return "–" if value is None else f"{value:.3f}{unit}"
+
+
+def _print_answers(a: AnswerScores, settings: Settings) -> None:
     from rag.evaluation import suggest_min_relevance
 
     threshold, balanced = suggest_min_relevance(a.best_similarity)
-    fmt = lambda v, unit="": "–" if v is None else f"{v:.3f}{unit}"  # noqa: E731
     console.print(
-        f"Answers ({a.backend} {a.model}): refusal accuracy {fmt(a.refusal_accuracy)}, "
-        f"wrongful refusals {fmt(a.wrongful_refusals)}, supported citations "
-        f"{fmt(a.supported_citations)}, first token p50 {fmt(a.first_token_p50, ' s')}, "
-        f"total p50 {fmt(a.total_p50, ' s')} / p95 {fmt(a.total_p95, ' s')}",
+        f"Answers ({a.backend} {a.model}): refusal accuracy {_figure(a.refusal_accuracy)}, "
+        f"wrongful refusals {_figure(a.wrongful_refusals)}, supported citations "
+        f"{_figure(a.supported_citations)}, first token p50 {_figure(a.first_token_p50, ' s')}, "
+        f"total p50 {_figure(a.total_p50, ' s')} / p95 {_figure(a.total_p95, ' s')}",
         highlight=False,
     )
     console.print(
@@ -348,25 +355,25 @@ def model_fetch_command() -> None:
         console.print(f"Model ready and verified: {path}")
 
 
-def _embedder(settings: Settings):  # noqa: ANN202 - imported lazily: torch takes seconds to load
-    from rag.embedding import Embedder
+def _embedder(settings: Settings) -> Embedder:
+    """Imported here: torch takes seconds to load, and `rag status` does not need it."""
+    from rag.embedding import load_embedder
 
-    return Embedder.from_settings(settings)
+    return load_embedder(settings)
 
 
-def _assistant(settings: Settings):  # noqa: ANN202
-    from rag.llm.select import select_llm
+def _assistant(settings: Settings) -> Assistant:
     from rag.pipeline import Assistant
 
-    return Assistant(settings, _retriever(settings), select_llm(settings), settings.llm == "none")
+    return Assistant.from_settings(settings, retriever=_retriever(settings))
 
 
-def _retriever(settings: Settings, embedder=None):  # noqa: ANN001, ANN202
-    """The index's retriever; `embedder` saves loading the model a second time."""
+def _retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:
+    """The index's retriever; `embedder` saves loading the model a second time.
+
+    A missing index or one of another model is reported before the model takes seconds to load.
+    """
     from rag.retrieval.retriever import Retriever
 
-    index = store.load(settings.index_dir)
-    store.check_compatible(index.manifest, settings.embed_model, settings.index_dir)
-    embedder = embedder or _embedder(settings)
-    store.check_compatible(index.manifest, embedder.model_id, settings.index_dir, embedder.dimension)
-    return Retriever(index, embedder, settings)
+    store.check_compatible(store.read_manifest(settings.index_dir), settings.embed_model, settings.index_dir)
+    return Retriever.open(settings, embedder or _embedder(settings))

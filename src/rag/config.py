@@ -6,7 +6,7 @@ Every field is documented in the README's configuration table; keep the two in s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,13 +15,16 @@ from rag.errors import ConfigError
 
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
 IndexType = Literal["auto", "flat", "hnsw"]
-LLMChoice = Literal["auto", "ollama", "llamacpp", "extractive", "none"]
+# Who writes the answer: a language model backend, the extractive answerer, or nobody (search only).
+AnswererChoice = Literal["auto", "ollama", "llamacpp", "extractive", "none"]
 
 
 class Settings(BaseSettings):
     """Runtime configuration. Relative paths are taken from the working directory."""
 
-    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", validate_default=True)
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", extra="ignore", validate_default=True, populate_by_name=True
+    )
 
     # Where things live
     corpus_dir: Path = Path("corpus")
@@ -53,8 +56,8 @@ class Settings(BaseSettings):
     fusion: Literal["rrf", "score"] = "score"  # weighted rank fusion, or of min-max-scaled scores
     mmr_lambda: float = Field(1.0, ge=0.0, le=1.0)  # diversity: 1.0 = off, lower = more diverse
 
-    # Answering
-    llm: LLMChoice = "auto"
+    # Answering (RAG_LLM is the older name of RAG_ANSWERER and still read)
+    answerer: AnswererChoice = Field("auto", validation_alias=AliasChoices("RAG_ANSWERER", "RAG_LLM"))
     ollama_host: str = Field(
         "http://127.0.0.1:11434", validation_alias=AliasChoices("OLLAMA_HOST", "RAG_OLLAMA_HOST")
     )
@@ -82,7 +85,7 @@ class Settings(BaseSettings):
         return self
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment, with explicit (CLI) values taking precedence; None is ignored."""
     try:
         return Settings(**{key: value for key, value in overrides.items() if value is not None})

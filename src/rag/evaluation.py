@@ -18,14 +18,17 @@ from pathlib import Path
 from tqdm import tqdm
 
 from rag.chunking import normalize_whitespace
+from rag.config import RetrievalMode, Settings
 from rag.errors import ConfigError
 from rag.loaders import discover
 from rag.pipeline import Assistant
 from rag.retrieval.retriever import Retriever
 from rag.types import Hit
 
-MODES = ("bm25", "dense", "hybrid")
+MODES: tuple[RetrievalMode, ...] = ("bm25", "dense", "hybrid")
 MRR_DEPTH = 10
+# Each evaluation set gets its own staged corpus and index here, updated incrementally between runs.
+EVAL_CACHE = Path(".cache/eval")
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ def read_qa(path: Path) -> list[Case]:
             )
         except (json.JSONDecodeError, KeyError, TypeError) as error:
             raise ConfigError(
-                f"{path}, line {number}: expected a JSON object with at least \"question\" "
+                f'{path}, line {number}: expected a JSON object with at least "question" '
                 f"({type(error).__name__}: {error})"
             ) from None
     return cases
@@ -91,6 +94,27 @@ def read_qa(path: Path) -> list[Case]:
 
 def is_beir(path: Path) -> bool:
     return path.is_dir() and (path / "corpus.jsonl").exists()
+
+
+def read_cases(path: Path) -> list[Case]:
+    """Cases from a BEIR folder or a QA JSON Lines file."""
+    return read_beir(path) if is_beir(path) else read_qa(path)
+
+
+def staged_settings(
+    path: Path, corpora: list[Path] | None, settings: Settings, cache: Path = EVAL_CACHE
+) -> Settings:
+    """Settings to evaluate `path` with: a BEIR folder's passages, or the `corpora` folders, staged
+    as one corpus under `cache` with an index of its own. Without either, the configured index."""
+    name = path.name if is_beir(path) else path.stem
+    staged = cache / name / "corpus"
+    if is_beir(path):
+        write_beir_corpus(path, staged)
+    elif corpora:
+        stage_corpus(corpora, staged)
+    else:
+        return settings
+    return settings.model_copy(update={"corpus_dir": staged, "index_dir": cache / name / "index"})
 
 
 def read_beir(folder: Path, split: str = "dev") -> list[Case]:
@@ -168,12 +192,12 @@ def score_ranks(ranks: list[int | None], k: int) -> RetrievalScores:
 
 
 def evaluate_retrieval(
-    retriever: Retriever, cases: list[Case], k: int, modes: Iterable[str] = MODES
+    retriever: Retriever, cases: list[Case], k: int, modes: Iterable[RetrievalMode] = MODES
 ) -> dict[str, RetrievalScores]:
     """Scores per retrieval mode over the answerable cases."""
     answerable = [c for c in cases if c.answerable]
     depth = max(k, MRR_DEPTH)
-    results = {}
+    results: dict[str, RetrievalScores] = {}
     for mode in modes:
         ranks = [
             first_relevant_rank(case, retriever.search(case.question, k=depth, mode=mode))
@@ -191,7 +215,7 @@ def evaluate_answers(assistant: Assistant, cases: list[Case], k: int) -> AnswerS
     first_tokens: list[float] = []
     totals: list[float] = []
     similarity: dict[str, list[float]] = {"answerable": [], "unanswerable": []}
-    for case in tqdm(cases, desc=f"answers {assistant.backend}", unit=" q", leave=False):
+    for case in tqdm(cases, desc=f"answers {assistant.answerer.name}", unit=" q", leave=False):
         answer = assistant.ask(case.question, k=k)
         counts[case.answerable] += 1
         refused[case.answerable] += answer.refused
@@ -204,8 +228,8 @@ def evaluate_answers(assistant: Assistant, cases: list[Case], k: int) -> AnswerS
         key = "answerable" if case.answerable else "unanswerable"
         similarity[key].append(max(scores, default=0.0))
     return AnswerScores(
-        backend=assistant.backend,
-        model=assistant.model,
+        backend=assistant.answerer.name,
+        model=assistant.answerer.model,
         refusal_accuracy=_share(refused[False], counts[False]),
         wrongful_refusals=_share(refused[True], counts[True]),
         supported_citations=_share(supported, citations),
@@ -241,4 +265,3 @@ def _share(part: int, whole: int) -> float | None:
 def _percentile(values: list[float], percent: int) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))]
-

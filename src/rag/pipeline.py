@@ -1,6 +1,7 @@
-"""Ask a question: rewrite → retrieve → refuse or prompt → generate → check citations → `Answer`.
+"""Ask a question: rewrite → retrieve → refuse or draft → stream → check citations → `Answer`.
 
-This is the one place that knows the order of the steps; the CLI and the app only call `ask`.
+This is the one place that knows the order of the steps; the CLI, the chat and `rag eval` build
+an `Assistant` with `Assistant.from_settings` and only call `ask`.
 """
 
 from __future__ import annotations
@@ -9,35 +10,31 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from rag.answering import Answerer, answerer_from_settings
 from rag.citations import check_citations
 from rag.config import RetrievalMode, Settings
+from rag.embedding import Embedder
 from rag.errors import LLMError, QuestionError
 from rag.followup import rewrite_query
-from rag.llm.base import LLM, Message
-from rag.llm.extractive import ExtractiveAnswerer
-from rag.prompting import NOT_FOUND, build_prompt, detect_language
+from rag.llm import LLM, llm_from_settings
+from rag.prompting import NOT_FOUND, detect_language
 from rag.retrieval.filters import Where
 from rag.retrieval.retriever import Retriever
-from rag.types import Answer, Hit
+from rag.types import Answer, Hit, Language, Message
 
 OnToken = Callable[[str], None]
 
-NOTICE_EXTRACTIVE = {
-    "nl": "Extractief antwoord — geen taalmodel ingesteld: letterlijke zinnen uit de bronnen.",
-    "en": "Extractive answer — no language model configured: sentences quoted from the sources.",
-}
 # What the user is told when an answer needs checking, in the language of the question.
 WARNINGS = {
     "nl": {
-        "dropped": "{n} passage(s) weggelaten om in het contextvenster van {tokens} tokens te passen.",
         "removed": "Verwijzing [{n}] verwijderd: er is geen passage {n}.",
-        "uncited": "Dit antwoord verwijst naar geen enkele passage: controleer het met de passages hieronder.",
+        "uncited": "Dit antwoord verwijst naar geen enkele passage: "
+        "controleer het met de passages hieronder.",
         "unsupported": "{n} zin(nen) worden niet gedragen door de passage die ze noemen: controleer ze.",
         "empty": "Het taalmodel {model} gaf een leeg antwoord. Hieronder staan de gevonden passages; "
         "vraag het opnieuw of kies een ander model (RAG_OLLAMA_MODEL of RAG_LLM_GGUF).",
     },
     "en": {
-        "dropped": "{n} passage(s) left out to fit the model's context window of {tokens} tokens.",
         "removed": "Removed citation [{n}]: there is no passage {n}.",
         "uncited": "This answer cites no passage: check it against the passages below.",
         "unsupported": "{n} sentence(s) are not backed by the passage they cite: check them.",
@@ -49,22 +46,28 @@ WARNINGS = {
 
 @dataclass
 class Assistant:
-    """Answers questions from one index with one backend (`llm`, else extractive, or search only)."""
+    """Answers questions from one index with one answerer."""
 
     settings: Settings
     retriever: Retriever
-    llm: LLM | None  # None: the extractive answerer
-    search_only: bool = False
+    answerer: Answerer
+    rewriter: LLM | None = None  # rewrites follow-up questions; None: a rule does
 
-    @property
-    def backend(self) -> str:
-        return "none" if self.search_only else self.llm.name if self.llm else "extractive"
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        retriever: Retriever | None = None,
+        embedder: Embedder | None = None,
+    ) -> Assistant:
+        """The assistant the settings describe; `auto` probes for a language model once, here."""
+        if retriever is None:
+            from rag.embedding import load_embedder
 
-    @property
-    def model(self) -> str:
-        if self.search_only:
-            return ""
-        return self.llm.model if self.llm else self.retriever.embedder.model_id
+            retriever = Retriever.open(settings, embedder or load_embedder(settings))
+        llm = llm_from_settings(settings)
+        return cls(settings, retriever, answerer_from_settings(settings, retriever, llm), llm)
 
     def ask(
         self,
@@ -81,23 +84,24 @@ class Assistant:
             raise QuestionError("The question is empty: type a question about the documents.")
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        query = rewrite_query(question, history or [], self.llm)
+        query = rewrite_query(question, history or [], self.rewriter)
         timings["rewrite"] = time.perf_counter() - started
 
         tick = time.perf_counter()
         hits = self.retriever.search(query, k=k, mode=mode, where=where)
         timings["retrieve"] = time.perf_counter() - tick
-        answer = Answer("", False, self.backend, self.model, query, question, hits, timings=timings)
+        answerer = self.answerer
+        answer = Answer("", False, answerer.name, answerer.model, query, question, hits, timings=timings)
         language = detect_language(question)
 
-        if self.search_only:
-            pass
+        if not answerer.writes_answers:
+            answer.notice = answerer.draft(question, hits, language).notice
         elif not self._relevant(query, hits):
             answer.refused = True
-            answer.answer = NOT_FOUND[language]
-            _emit(on_token, answer.answer)
+            answer.text = NOT_FOUND[language]
+            _emit(on_token, answer.text)
         else:
-            self._generate(answer, question, hits, language, on_token)
+            self._write(answer, question, hits, language, on_token)
         timings["total"] = time.perf_counter() - started
         return answer
 
@@ -108,41 +112,25 @@ class Assistant:
             scores = [score for _, score in self.retriever.dense(query, 1)]
         return bool(scores) and max(scores) >= self.settings.min_relevance
 
-    def _generate(
-        self, answer: Answer, question: str, hits: list[Hit], language: str, on_token: OnToken | None
+    def _write(
+        self, answer: Answer, question: str, hits: list[Hit], language: Language, on_token: OnToken | None
     ) -> None:
-        if self.llm is None:
-            answer.passages = hits
-            answer.notice = NOTICE_EXTRACTIVE[language]
-            pieces = ExtractiveAnswerer(
-                self.retriever.embedder, self.retriever.index.documents
-            ).answer(question, hits)
-        else:
-            prompt = build_prompt(
-                question,
-                hits,
-                self.llm.count_tokens,
-                self.llm.context_tokens,
-                self.settings.llm_max_answer_tokens,
-            )
-            answer.passages = prompt.passages
-            if prompt.dropped:
-                answer.warnings.append(WARNINGS[language]["dropped"].format(
-                    n=len(prompt.dropped), tokens=self.llm.context_tokens
-                ))
-            pieces = self.llm.stream(prompt.messages)
-        text = self._collect(answer, pieces, on_token)
+        draft = self.answerer.draft(question, hits, language)
+        answer.passages = draft.passages
+        answer.notice = draft.notice
+        answer.warnings.extend(draft.warnings)
+        text = self._collect(answer, draft.pieces, on_token)
         if answer.error and not text.strip():
             return
         if not text.strip():  # a model failure, not a "not found": keep the passages on show
-            answer.error = WARNINGS[language]["empty"].format(model=self.model)
+            answer.error = WARNINGS[language]["empty"].format(model=answer.model)
             return
         if text.strip() == NOT_FOUND[language]:
             answer.refused = True
-            answer.answer = text.strip()
+            answer.text = text.strip()
             return
         report = check_citations(text, answer.passages)
-        answer.answer = report.text
+        answer.text = report.text
         answer.citations = report.citations
         answer.unsupported_sentences = report.unsupported_sentences
         warn = WARNINGS[language]

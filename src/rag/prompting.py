@@ -9,14 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
 
 from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN
 
-from rag.llm.base import Message
-from rag.types import Hit
-
-Language = Literal["nl", "en"]
+from rag.types import Hit, Language, Message
 
 NOT_FOUND: dict[Language, str] = {
     "nl": "Ik kan dit niet vinden in de documenten.",
@@ -41,7 +37,6 @@ Rules:
 class Prompt:
     messages: list[Message]
     passages: list[Hit]  # the passages that fit, numbered 1..n in this order
-    language: Language
     dropped: list[Hit] = field(default_factory=list)  # passages left out to fit the token budget
 
 
@@ -63,6 +58,7 @@ def format_passage(number: int, hit: Hit) -> str:
 def build_prompt(
     question: str,
     hits: list[Hit],
+    language: Language,
     count_tokens: Callable[[str], int],
     context_tokens: int,
     answer_tokens: int,
@@ -72,7 +68,6 @@ def build_prompt(
     Passages that do not fit are dropped (and reported) rather than letting the server truncate the
     prompt silently, which would cut off the rules or the question.
     """
-    language = detect_language(question)
     system = SYSTEM_PROMPT.format(language=_LANGUAGE_NAME[language], not_found=NOT_FOUND[language])
     frame = f"Passages:\n\n{{passages}}\n\nQuestion: {question}"
     budget = context_tokens - answer_tokens - count_tokens(system) - count_tokens(frame) - 16
@@ -87,6 +82,8 @@ def build_prompt(
         kept.append(hit)
         blocks.append(block)
     user = frame.format(passages="\n\n".join(blocks))
-    messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-    return Prompt(messages, kept, language, dropped=hits[len(kept) :])
-
+    messages: list[Message] = [
+        {"role": "system", "content": system},
+        {"role": "user", "content": user},
+    ]
+    return Prompt(messages, kept, dropped=hits[len(kept) :])

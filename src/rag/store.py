@@ -24,7 +24,7 @@ import faiss
 import numpy as np
 
 from rag.errors import IndexStoreError
-from rag.loaders import file_sha256
+from rag.hashing import file_sha256
 from rag.types import Chunk, Document
 
 FORMAT_VERSION = 1
@@ -98,18 +98,20 @@ class IndexStore:
             return [[] for _ in range(len(query_vectors))]
         scores, rows = self.faiss_index.search(np.ascontiguousarray(query_vectors, "float32"), k)
         return [
-            [(int(r), float(s)) for r, s in zip(row_ids, row_scores) if r >= 0]
-            for row_ids, row_scores in zip(rows, scores)
+            [(int(r), float(s)) for r, s in zip(row_ids, row_scores, strict=True) if r >= 0]
+            for row_ids, row_scores in zip(rows, scores, strict=True)
         ]
 
 
 def build_faiss(vectors: np.ndarray, index_type: str) -> faiss.Index:
     """Exact inner product by default; HNSW trades a little recall for speed on large corpora."""
     dimension = vectors.shape[1]
+    index: faiss.Index
     if index_type == "hnsw":
-        index = faiss.IndexHNSWFlat(dimension, _HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = _HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = _HNSW_EF_SEARCH
+        hnsw = faiss.IndexHNSWFlat(dimension, _HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = _HNSW_EF_CONSTRUCTION
+        hnsw.hnsw.efSearch = _HNSW_EF_SEARCH
+        index = hnsw
     else:
         index = faiss.IndexFlatIP(dimension)
     if len(vectors):

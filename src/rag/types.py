@@ -7,7 +7,16 @@ file (for .txt/.md: the decoded file content), so a passage can be highlighted i
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal, TypedDict
+
+Language = Literal["nl", "en"]  # of a question, and so of its answer and notices
+
+
+class Message(TypedDict):
+    """One turn of a conversation, as chat-completion APIs take it."""
+
+    role: Literal["system", "user", "assistant"]
+    content: str
 
 
 @dataclass(frozen=True)
@@ -102,7 +111,7 @@ class Citation:
 class Answer:
     """The result of asking a question: the text, how it was made, and what backs it."""
 
-    answer: str
+    text: str
     refused: bool
     backend: str
     model: str
@@ -119,7 +128,7 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "answer": self.answer,
+            "answer": self.text,
             "refused": self.refused,
             "backend": self.backend,
             "model": self.model,

@@ -19,8 +19,13 @@ from rag.indexing import update_index
 from rag.retrieval.retriever import Retriever
 from tests.files import CORPUS, write_broken_files, write_encrypted_pdf
 
+pytestmark = pytest.mark.integration
+
 runner = CliRunner()
-LATIN1 = "Verslag van de inspraakavond\n\nDe wethouder sprak over de façade van het buurthuis en het rapport « Wijk in beeld ».\n"
+LATIN1 = (
+    "Verslag van de inspraakavond\n\n"
+    "De wethouder sprak over de façade van het buurthuis en het rapport « Wijk in beeld ».\n"
+)
 UTF16 = "Notitie uit Kladblok\n\nDe werkgroep Groen Dichtbij plant vijftig bomen langs de Zuiderdijk.\n"
 
 
@@ -52,11 +57,16 @@ def test_the_summary_names_every_skipped_file_and_why_and_indexes_the_rest(cli_c
     output = " ".join(result.output.split())
     assert "4 added" in output and "5 failed" in output
     expected_reasons = {
-        "kapot.pdf": "PDF", "leeg.txt": "empty", "plaatje.md": "binary",
-        "vertrouwelijk.pdf": "password", "logboek.txt": "RAG_MAX_FILE_MB",
+        "kapot.pdf": "PDF",
+        "leeg.txt": "empty",
+        "plaatje.md": "binary",
+        "vertrouwelijk.pdf": "password",
+        "logboek.txt": "RAG_MAX_FILE_MB",
     }
     for name, reason in expected_reasons.items():
-        assert f"skipped {name}:" in output and reason in output.split(f"skipped {name}:")[1].split("skipped")[0]
+        assert (
+            f"skipped {name}:" in output and reason in output.split(f"skipped {name}:")[1].split("skipped")[0]
+        )
     index = store.load(tmp_path / "index")
     texts = {doc: index.documents[doc].text for doc in index.documents}
     assert "façade" in texts["inspraak-latin1.txt"] and "« Wijk in beeld »" in texts["inspraak-latin1.txt"]
@@ -67,7 +77,9 @@ def test_the_summary_names_every_skipped_file_and_why_and_indexes_the_rest(cli_c
 def test_a_file_that_vanishes_or_turns_unreadable_mid_build_is_skipped(settings, embedder, monkeypatch):
     (settings.corpus_dir / "weg.txt").write_text("Dit bestand verdwijnt tijdens het indexeren.", "utf-8")
     (settings.corpus_dir / "op-slot.txt").write_text("Dit bestand raakt op slot.", "utf-8")
-    (settings.corpus_dir / "later-weg.txt").write_text("Gelezen, daarna gewist tijdens het embedden.", "utf-8")
+    (settings.corpus_dir / "later-weg.txt").write_text(
+        "Gelezen, daarna gewist tijdens het embedden.", "utf-8"
+    )
     real_load, real_encode = indexing.load_document, embedder.encode_documents
 
     def load_while_files_change(path: Path, corpus_dir: Path):

@@ -16,19 +16,21 @@ from rag.pipeline import Assistant
 from rag.retrieval.retriever import Retriever
 from tests.files import CORPUS
 
+pytestmark = pytest.mark.integration
+
 NEW_DOCUMENT = "Het wijkfonds Oost kende in 2025 veertig aanvragen toe voor straatfeesten en buurtmoestuinen."
 
 
 @pytest.fixture
 def settings(tmp_path: Path, embedder) -> Settings:
     shutil.copytree(CORPUS, tmp_path / "corpus")
-    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", llm="extractive")
+    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", answerer="extractive")
     update_index(settings, embedder)
     return settings
 
 
 def test_the_chat_answers_from_the_old_index_while_a_rebuild_runs(settings, embedder, monkeypatch):
-    chat = Assistant(settings, Retriever(store.load(settings.index_dir), embedder, settings), llm=None)
+    chat = Assistant.from_settings(settings, retriever=Retriever.open(settings, embedder))
     old_build = store.current_build_name(settings.index_dir)
     (settings.corpus_dir / "wijkfonds.txt").write_text(NEW_DOCUMENT, encoding="utf-8")
     embedding, release = threading.Event(), threading.Event()
@@ -63,4 +65,3 @@ def test_the_chat_answers_from_the_old_index_while_a_rebuild_runs(settings, embe
     assert "wijkfonds.txt" in store.load(settings.index_dir).documents
     assert (settings.index_dir / old_build).is_dir()  # kept for readers that resolved it just before
     assert chat.ask("Wat vroeg wethouder Pieter Hilhorst aan de ambtenaren?").citations  # still answers
-

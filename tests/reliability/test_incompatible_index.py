@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 from rag import store
 from rag.cli import app
 
+pytestmark = pytest.mark.integration
+
 runner = CliRunner()
 
 
@@ -53,4 +55,3 @@ def test_an_index_with_vectors_of_another_dimension_is_refused_and_rebuilt(index
     assert rebuilt.exit_code == 0
     assert "vector dimension changed from 256" in " ".join(rebuilt.output.split())
     assert store.read_manifest(index_dir).dimension == embedder.dimension
-

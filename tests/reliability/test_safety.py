@@ -13,6 +13,8 @@ import pytest
 from rag.errors import DocumentError
 from rag.loaders import load_document
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     "crafted",

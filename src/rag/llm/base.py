@@ -10,7 +10,7 @@ import math
 from collections.abc import Iterator
 from typing import Protocol
 
-Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": ...}
+from rag.types import Message
 
 # Measured on the Dutch sample corpus: SmolLM2's English-centric tokenizer gives 2.7 characters per
 # token, multilingual ones (Gemma, Llama 3) more. Dividing by 2.5 overcounts for all of them, so a
@@ -24,6 +24,8 @@ def estimate_tokens(text: str) -> int:
 
 
 class LLM(Protocol):
+    """A chat model that writes answers (and rewrites follow-up questions)."""
+
     name: str  # backend: "ollama" | "llamacpp" | ...
     model: str  # model shown to the user
     context_tokens: int  # prompt + answer budget

@@ -16,8 +16,9 @@ from typing import Any
 
 import httpx
 
+from rag.config import Settings
 from rag.errors import LLMError
-from rag.llm.base import Message
+from rag.types import Message
 
 GGUF_MAGIC = b"GGUF"
 _DONE = object()  # end of one generation in the queue between llama.cpp and `stream`
@@ -75,6 +76,15 @@ class LlamaCppLLM:
         self._api_key = secrets.token_urlsafe(24)
         self._server: Any = None
         self._load_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LlamaCppLLM:
+        return cls(
+            gguf_path=settings.llm_gguf,
+            context_tokens=settings.llm_context_tokens,
+            max_answer_tokens=settings.llm_max_answer_tokens,
+            temperature=settings.llm_temperature,
+        )
 
     def count_tokens(self, text: str) -> int:
         """Exact count with the model's own tokenizer (the embedded server's /tokenize)."""

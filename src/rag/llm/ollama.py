@@ -11,14 +11,16 @@ from collections.abc import Iterator
 import httpx
 import ollama
 
+from rag.config import Settings
 from rag.errors import LLMError
-from rag.llm.base import Message, estimate_tokens
+from rag.llm.base import estimate_tokens
+from rag.types import Message
 
 PROBE_TIMEOUT = 2.0  # seconds; `is_available` must not hold up the start of a chat
 
 
 class OllamaLLM:
-    """An Ollama model; `check()` before the first question turns setup problems into fixes."""
+    """A model served by Ollama; `is_available` tells `auto` whether it can answer."""
 
     name = "ollama"
 
@@ -40,6 +42,18 @@ class OllamaLLM:
         self.max_answer_tokens = max_answer_tokens
         self.temperature = temperature
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OllamaLLM:
+        return cls(
+            host=settings.ollama_host,
+            model=settings.ollama_model,
+            timeout=settings.ollama_timeout,
+            keep_alive=settings.ollama_keep_alive,
+            context_tokens=settings.llm_context_tokens,
+            max_answer_tokens=settings.llm_max_answer_tokens,
+            temperature=settings.llm_temperature,
+        )
+
     def count_tokens(self, text: str) -> int:
         """An estimate: Ollama's documented API has no tokenize endpoint.
 
@@ -47,13 +61,8 @@ class OllamaLLM:
         """
         return estimate_tokens(text)
 
-    def check(self) -> None:
-        """Raise `LLMError` with the fix unless the server answers and has the model pulled."""
-        with self._connect(self.timeout) as client:
-            self._check(client)
-
     def is_available(self) -> bool:
-        """Whether `check()` passes, asked with a short timeout (for `auto` backend selection)."""
+        """Whether the server answers and has the model pulled, asked with a short timeout."""
         try:
             with self._connect(PROBE_TIMEOUT) as probe:
                 self._check(probe)

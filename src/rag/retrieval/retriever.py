@@ -6,12 +6,13 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from rag import store
 from rag.config import RetrievalMode, Settings
 from rag.embedding import Embedder
 from rag.retrieval.bm25 import BM25Index, searchable_text
 from rag.retrieval.diversity import mmr
 from rag.retrieval.filters import Where
-from rag.retrieval.fusion import weighted_rrf, weighted_score_fusion
+from rag.retrieval.fusion import Fused, weighted_rrf, weighted_score_fusion
 from rag.store import IndexStore
 from rag.types import Hit
 
@@ -26,6 +27,17 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self._allowed_rows = lru_cache(maxsize=32)(self._rows_where)
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder) -> Retriever:
+        """The live index at settings.index_dir, searched with `embedder`.
+
+        Raises IndexStoreError (with the fix) when the index is missing, damaged, or was built by
+        another embedding model than the settings and `embedder` name.
+        """
+        index = store.load(settings.index_dir)
+        store.check_compatible(index.manifest, settings.embed_model, settings.index_dir, embedder.dimension)
+        return cls(index, embedder, settings)
 
     @cached_property
     def bm25(self) -> BM25Index:
@@ -49,15 +61,27 @@ class Retriever:
         lexical = self.bm25.search(query, depth, rows) if mode != "dense" else []
         if mode == "hybrid":
             fuse = weighted_score_fusion if self.settings.fusion == "score" else weighted_rrf
-            ranked = [(f.row, f.score) for f in fuse(dense, lexical, self.settings.dense_weight)]
+            ranked = fuse(dense, lexical, self.settings.dense_weight)
+        elif mode == "dense":
+            ranked = [Fused(row, score, rank, None) for rank, (row, score) in enumerate(dense, start=1)]
         else:
-            ranked = dense or lexical
+            ranked = [Fused(row, score, None, rank) for rank, (row, score) in enumerate(lexical, start=1)]
         if diverse:
             pool = ranked[: k * _MMR_POOL]
-            picked = mmr([r for r, _ in pool], [s for _, s in pool], self.index.vectors, k, self.settings.mmr_lambda)
-            scores = dict(pool)
-            ranked = [(row, scores[row]) for row in picked]
-        return self._hits(ranked[:k], dense, lexical)
+            picked = mmr(
+                [f.row for f in pool],
+                [f.score for f in pool],
+                self.index.vectors,
+                k,
+                self.settings.mmr_lambda,
+            )
+            by_row = {f.row: f for f in pool}
+            ranked = [by_row[row] for row in picked]
+        similarity = dict(dense)
+        return [
+            Hit(rank, f.score, self.index.chunks[f.row], f.dense_rank, f.bm25_rank, similarity.get(f.row))
+            for rank, f in enumerate(ranked[:k], start=1)
+        ]
 
     def dense(self, query: str, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(row, cosine similarity) of the k nearest chunks, among `rows` when given."""
@@ -72,18 +96,3 @@ class Retriever:
         documents = self.index.documents
         allowed = {path for path, doc in documents.items() if where.allows(doc)}
         return np.array([i for i, c in enumerate(self.index.chunks) if c.doc in allowed], dtype="int64")
-
-    def _hits(
-        self,
-        ranked: list[tuple[int, float]],
-        dense: list[tuple[int, float]],
-        lexical: list[tuple[int, float]],
-    ) -> list[Hit]:
-        dense_rank = {row: rank for rank, (row, _) in enumerate(dense, start=1)}
-        lexical_rank = {row: rank for rank, (row, _) in enumerate(lexical, start=1)}
-        similarity = dict(dense)
-        chunks = self.index.chunks
-        return [
-            Hit(rank, score, chunks[row], dense_rank.get(row), lexical_rank.get(row), similarity.get(row))
-            for rank, (row, score) in enumerate(ranked, start=1)
-        ]

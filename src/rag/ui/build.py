@@ -10,9 +10,10 @@ from rag.config import Settings
 from rag.embedding import Embedder
 from rag.errors import ConfigError, RagError
 from rag.indexing import IndexReport, corpus_files, update_index
+from rag.loaders import SUPPORTED_TYPES
 from rag.ui import resources
 from rag.ui.highlight import escape_markdown
-from rag.ui.texts import SUPPORTED_TYPES, Texts
+from rag.ui.texts import Texts
 
 _READING_SHARE = 0.1  # of the bar: reading is quick, embedding is the long part
 
@@ -65,8 +66,10 @@ def build_index(
                 bar.progress(min(value, 1.0), text=texts("stage_embedding", done=done, total=total))
 
         report = update_index(settings, embedder, progress=progress)
-        bar.progress(1.0, text=texts("build_done", docs=_documents(settings), chunks=report.chunks,
-                                     seconds=report.seconds))
+        bar.progress(
+            1.0,
+            text=texts("build_done", docs=_documents(settings), chunks=report.chunks, seconds=report.seconds),
+        )
     except RagError as error:
         container.error(str(error), icon=":material/error:")
         return None
@@ -100,9 +103,7 @@ def _summarise(report: IndexReport, texts: Texts, container: DeltaGenerator) -> 
     else:
         container.success(texts("build_up_to_date", chunks=report.chunks), icon=":material/check_circle:")
     for path, reason in report.failed.items():
-        container.warning(
-            texts("build_skipped", path=escape_markdown(path), reason=escape_markdown(reason))
-        )
+        container.warning(texts("build_skipped", path=escape_markdown(path), reason=escape_markdown(reason)))
     for path, original in report.duplicates.items():
         container.caption(
             texts("build_duplicate", path=escape_markdown(path), original=escape_markdown(original))

@@ -3,42 +3,28 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from rag.config import Settings
 from rag.errors import RagError
-from rag.llm.base import Message
-from rag.llm.select import select_llm
 from rag.pipeline import Assistant
 from rag.retrieval.retriever import Retriever
+from rag.ui.conversation import MESSAGES, ChatMessage, Options, history
 from rag.ui.highlight import answer_html
 from rag.ui.texts import Texts
 from rag.ui.views import render_user, show_answer
 
-if TYPE_CHECKING:
-    from rag.ui.sidebar import Options
-
-MESSAGES = "messages"  # session_state: the conversation, oldest first
 _NEXT_ID = "next_message_id"
+_ASSISTANT = "assistant"  # session_state: (what it was built for, the Assistant)
 logger = logging.getLogger(__name__)
 
 
-def init_state() -> list[dict[str, Any]]:
+def init_state() -> list[ChatMessage]:
     st.session_state.setdefault(MESSAGES, [])
     st.session_state.setdefault(_NEXT_ID, 0)
-    return st.session_state[MESSAGES]
-
-
-def clear() -> None:
-    """Button callback: forget the conversation."""
-    st.session_state[MESSAGES] = []
-
-
-def conversation(messages: list[dict[str, Any]]) -> list[Message]:
-    """The history `Assistant.ask` takes, for rewriting follow-up questions."""
-    return [{"role": m["role"], "content": m["content"]} for m in messages if m["content"]]
+    messages: list[ChatMessage] = st.session_state[MESSAGES]
+    return messages
 
 
 def _new_id() -> str:
@@ -46,15 +32,13 @@ def _new_id() -> str:
     return str(st.session_state[_NEXT_ID])
 
 
-def ask(
-    question: str, retriever: Retriever, settings: Settings, options: Options, texts: Texts
-) -> None:
+def ask(question: str, retriever: Retriever, settings: Settings, options: Options, texts: Texts) -> None:
     """Show the question, stream the answer below it, and keep both in the conversation."""
     messages = init_state()
-    history = conversation(messages)
+    earlier = history(messages)
     messages.append({"role": "user", "content": question})
     render_user(question)
-    message: dict[str, Any] = {"role": "assistant", "content": "", "id": _new_id(), "docs": {}}
+    message: ChatMessage = {"role": "assistant", "content": "", "id": _new_id(), "docs": {}}
     try:
         with st.chat_message("assistant"):
             slot = st.empty()
@@ -68,7 +52,7 @@ def ask(
             try:
                 answer = _assistant(retriever, settings, options).ask(
                     question,
-                    history,
+                    earlier,
                     k=options.k,
                     mode=options.mode,
                     where=options.where,
@@ -91,7 +75,7 @@ def ask(
                 for hit in answer.passages
                 if hit.chunk.doc in documents
             }
-            message.update(content=answer.answer, answer=answer)
+            message.update(content=answer.text, answer=answer)
             show_answer(answer, message["docs"], texts, message["id"], slot)
     finally:  # also when a rerun interrupts the answer: keep what there is to show
         if message.get("answer") is not None or message.get("error"):
@@ -99,6 +83,14 @@ def ask(
 
 
 def _assistant(retriever: Retriever, settings: Settings, options: Options) -> Assistant:
-    chosen = settings.model_copy(update={"llm": options.llm, "ollama_model": options.ollama_model})
-    llm = None if options.search_only else select_llm(chosen)
-    return Assistant(chosen, retriever, llm, search_only=options.search_only)
+    """This session's assistant for the chosen answerer, built (and `auto` probed) once."""
+    key = (options.answerer, options.ollama_model, id(retriever))
+    cached = st.session_state.get(_ASSISTANT)
+    if cached is None or cached[0] != key:
+        chosen = settings.model_copy(
+            update={"answerer": options.answerer, "ollama_model": options.ollama_model}
+        )
+        cached = (key, Assistant.from_settings(chosen, retriever=retriever))
+        st.session_state[_ASSISTANT] = cached
+    assistant: Assistant = cached[1]
+    return assistant

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from rag.types import Answer
 from rag.ui.highlight import escape_markdown
 from rag.ui.sources import answer_sources
 from rag.ui.texts import Texts
-from rag.types import Answer
 
 
 def _quote(text: str) -> str:
@@ -21,9 +21,7 @@ def _quote(text: str) -> str:
 
 
 def _backend(answer: Answer, texts: Texts) -> str:
-    if answer.backend in ("extractive", "none"):
-        return texts(f"backend_{answer.backend}")
-    return f"{answer.backend} {answer.model}".strip()
+    return f"{texts(f'backend_{answer.backend}')} {answer.model}".strip()
 
 
 def chat_markdown(messages: Sequence[dict[str, Any]], texts: Texts, now: datetime | None = None) -> str:
@@ -46,11 +44,13 @@ def chat_markdown(messages: Sequence[dict[str, Any]], texts: Texts, now: datetim
             lines += ["", f"**{texts('export_error')}:** {escape_markdown(message['error'], light=True)}"]
         if answer is None:
             continue
-        lines += ["", f"### {texts('export_answer')} ({escape_markdown(_backend(answer, texts), light=True)})", ""]
-        if answer.answer:
-            lines.append(escape_markdown(answer.answer, light=True))
-        elif answer.backend == "none":
-            lines.append(f"*{texts('search_only_note')}*")
+        lines += [
+            "",
+            f"### {texts('export_answer')} ({escape_markdown(_backend(answer, texts), light=True)})",
+            "",
+        ]
+        if answer.text:
+            lines.append(escape_markdown(answer.text, light=True))
         if answer.query and answer.query != answer.question:
             lines += ["", f"*{escape_markdown(texts('rewritten', query=answer.query), light=True)}*"]
         notes = [answer.notice, answer.error, *answer.warnings]

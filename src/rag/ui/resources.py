@@ -14,16 +14,14 @@ import streamlit as st
 
 from rag import store
 from rag.config import Settings
-from rag.embedding import Embedder
+from rag.embedding import Embedder, load_embedder
 from rag.indexing import CorpusDiff, corpus_files, diff_corpus
 from rag.retrieval.retriever import Retriever
 
 
 @st.cache_resource(show_spinner=False)
-def _load_embedder(
-    model: str, dtype: str, batch_size: int, models_dir: str, _settings: Settings
-) -> Embedder:
-    return Embedder.from_settings(_settings)
+def _load_embedder(model: str, dtype: str, batch_size: int, models_dir: str, _settings: Settings) -> Embedder:
+    return load_embedder(_settings)
 
 
 def embedder(settings: Settings) -> Embedder:
@@ -38,36 +36,24 @@ def embedder(settings: Settings) -> Embedder:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _load_retriever(
-    index_dir: str,
-    build: str,
-    model_id: str,
-    settings_key: str,
-    _embedder: Embedder,
-    _settings: Settings,
+def _open_retriever(
+    index_dir: str, build: str, settings_key: str, _embedder: Embedder, _settings: Settings
 ) -> Retriever:
-    retriever = Retriever(store.load(Path(index_dir)), _embedder, _settings)
+    retriever = Retriever.open(_settings, _embedder)
     retriever.bm25  # noqa: B018 - built now, once, instead of during the first question
     return retriever
 
 
 def retriever(settings: Settings, embedder: Embedder) -> Retriever:
     """The retriever over the current build; raises IndexStoreError (with the fix) when the index
-    is missing, damaged, or built with another embedding model."""
+    is missing, damaged, or built with another embedding model.
+
+    Cached per build: a new build replaces it for every session once it is current.
+    """
     index_dir = settings.index_dir.resolve()
-    build = store.current_build_name(index_dir)
-    if build is None:
-        store.load(index_dir)  # raises the store's own "no index" error
-    loaded = _load_retriever(
-        str(index_dir),
-        build or "",
-        embedder.model_id,
-        settings.model_dump_json(),  # retrieval settings live in the Retriever
-        embedder,
-        settings,
-    )
-    store.check_compatible(loaded.index.manifest, settings.embed_model, settings.index_dir, embedder.dimension)
-    return loaded
+    build = store.current_build_name(index_dir) or ""
+    # Retrieval settings live in the Retriever, so they are part of the key.
+    return _open_retriever(str(index_dir), build, settings.model_dump_json(), embedder, settings)
 
 
 @st.cache_resource(show_spinner=False)

@@ -4,36 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, get_args
+from typing import get_args
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from rag import store
-from rag.config import LLMChoice, RetrievalMode, Settings
+from rag.config import AnswererChoice, RetrievalMode, Settings
 from rag.errors import ConfigError
 from rag.retrieval.filters import Where
 from rag.retrieval.retriever import Retriever
-from rag.ui import build, chat, resources
+from rag.store import Manifest
+from rag.ui import build, resources
+from rag.ui.conversation import MESSAGES, Options
 from rag.ui.export import chat_markdown
 from rag.ui.highlight import escape_markdown
 from rag.ui.texts import Texts
 
-LLM_CHOICES: tuple[str, ...] = get_args(LLMChoice)
-MODES: tuple[str, ...] = get_args(RetrievalMode)
+ANSWERERS: tuple[AnswererChoice, ...] = get_args(AnswererChoice)
+MODES: tuple[RetrievalMode, ...] = get_args(RetrievalMode)
 MAX_K = 20
-
-
-@dataclass(frozen=True)
-class Options:
-    """What the user chose for the next question."""
-
-    llm: str
-    ollama_model: str
-    k: int
-    mode: str
-    search_only: bool
-    where: Where | None = None
 
 
 @dataclass(frozen=True)
@@ -65,22 +55,25 @@ def render_rebuild_button(slot: DeltaGenerator, texts: Texts) -> None:
 def render_options(slot: DeltaGenerator, settings: Settings, texts: Texts) -> Options:
     with slot:
         st.subheader(texts("settings_header"))
-        llm = st.selectbox(
+        answerer = st.selectbox(
             texts("llm_label"),
-            LLM_CHOICES,
-            index=LLM_CHOICES.index(settings.llm),
+            ANSWERERS,
+            index=ANSWERERS.index(settings.answerer),
             format_func=lambda choice: texts(f"llm_{choice}"),
             key="llm",
         )
         ollama_model = settings.ollama_model
-        if llm in ("auto", "ollama"):
-            ollama_model = st.text_input(
-                texts("ollama_model_label"),
-                value=settings.ollama_model,
-                help=texts("ollama_model_help"),
-                key="ollama_model",
-            ).strip() or settings.ollama_model
-        if llm in ("auto", "llamacpp") and settings.llm_gguf:
+        if answerer in ("auto", "ollama"):
+            ollama_model = (
+                st.text_input(
+                    texts("ollama_model_label"),
+                    value=settings.ollama_model,
+                    help=texts("ollama_model_help"),
+                    key="ollama_model",
+                ).strip()
+                or settings.ollama_model
+            )
+        if answerer in ("auto", "llamacpp") and settings.llm_gguf:
             st.caption(texts("gguf_file", path=settings.llm_gguf))
         k = st.slider(texts("k_label"), 1, max(MAX_K, settings.top_k), settings.top_k, key="k")
         mode = st.selectbox(
@@ -92,12 +85,12 @@ def render_options(slot: DeltaGenerator, settings: Settings, texts: Texts) -> Op
         )
         search_only = st.toggle(
             texts("search_only"),
-            value=settings.llm == "none",
+            value=settings.answerer == "none",
             help=texts("search_only_help"),
             key="search_only",
         )
         where = _render_filter(texts)
-    return Options(llm, ollama_model, k, mode, search_only or llm == "none", where)
+    return Options("none" if search_only else answerer, ollama_model, k, mode, where)
 
 
 def _render_filter(texts: Texts) -> Where | None:
@@ -113,7 +106,9 @@ def _render_filter(texts: Texts) -> Where | None:
         return where
 
 
-def render_status(slot: DeltaGenerator, settings: Settings, retriever: Retriever | None, texts: Texts) -> None:
+def render_status(
+    slot: DeltaGenerator, settings: Settings, retriever: Retriever | None, texts: Texts
+) -> None:
     with slot:
         st.subheader(texts("status_header"))
         if retriever is None:
@@ -127,7 +122,7 @@ def render_status(slot: DeltaGenerator, settings: Settings, retriever: Retriever
         _render_stale(settings, manifest, texts)
 
 
-def _render_stale(settings: Settings, manifest: Any, texts: Texts) -> None:
+def _render_stale(settings: Settings, manifest: Manifest, texts: Texts) -> None:
     folder = settings.corpus_dir.resolve()
     index_dir = settings.index_dir.resolve()
     try:
@@ -157,14 +152,19 @@ def _render_stale(settings: Settings, manifest: Any, texts: Texts) -> None:
             st.markdown("\n".join(f"- {label}: {escape_markdown(path)}" for label, path in rows))
 
 
+def _clear() -> None:
+    """Button callback: forget the conversation."""
+    st.session_state[MESSAGES] = []
+
+
 def render_actions(slot: DeltaGenerator, texts: Texts) -> None:
-    messages = st.session_state.get(chat.MESSAGES, [])
+    messages = st.session_state.get(MESSAGES, [])
     with slot:
         st.subheader(texts("chat_header"))
         st.button(
             texts("clear"),
             icon=":material/delete:",
-            on_click=chat.clear,
+            on_click=_clear,
             disabled=not messages,
             key="clear_chat",
         )

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-SUPPORTED_TYPES = ".txt, .md, .html, .pdf, .docx"
-
 TEXTS: dict[str, dict[str, str]] = {
     "nl": {
         "title": "Participatie-assistent",
@@ -95,9 +93,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "llm_failed": "Het taalmodel gaf geen (volledig) antwoord.",
         "incomplete": "Het antwoord is onvolledig: het taalmodel stopte voortijdig.",
         "searching": "Zoeken in de documenten…",
-        "search_only_note": "Alleen zoeken: de best passende passages, zonder antwoord.",
         "no_passages": "Geen passages gevonden.",
         "answered_by": "{backend} · {model} · {seconds:.1f} s",
+        "backend_ollama": "Ollama",
+        "backend_llamacpp": "llama.cpp",
         "backend_extractive": "extractief",
         "backend_none": "alleen zoeken",
         "unexpected": "Er ging iets onverwachts mis ({kind}: {detail}). Details staan in de "
@@ -182,8 +181,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "sources": "Sources",
         "passages": "Passages found",
         "not_supported": "not supported",
-        "not_supported_help": "The sentence citing this source is not clearly stated in it: "
-        "check it.",
+        "not_supported_help": "The sentence citing this source is not clearly stated in it: check it.",
         "show_document": "Show the whole document",
         "document_gone": "The text of this document is no longer in the index.",
         "characters": "characters {start}–{end}",
@@ -192,9 +190,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "llm_failed": "The language model gave no (complete) answer.",
         "incomplete": "The answer is incomplete: the language model stopped early.",
         "searching": "Searching the documents…",
-        "search_only_note": "Search only: the best matching passages, without an answer.",
         "no_passages": "No passages found.",
         "answered_by": "{backend} · {model} · {seconds:.1f} s",
+        "backend_ollama": "Ollama",
+        "backend_llamacpp": "llama.cpp",
         "backend_extractive": "extractive",
         "backend_none": "search only",
         "unexpected": "Something unexpected went wrong ({kind}: {detail}). Details are in the "

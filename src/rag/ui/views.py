@@ -53,10 +53,8 @@ def show_answer(
     answer: Answer, docs: Mapping[str, Document], texts: Texts, key: str, slot: DeltaGenerator
 ) -> None:
     """The answer in `slot` (where it was streamed), then its notes and sources below it."""
-    if answer.answer:
-        slot.html(answer_html(answer.answer))
-    elif answer.backend == "none":
-        slot.caption(texts("search_only_note"))
+    if answer.text:
+        slot.html(answer_html(answer.text))
     else:
         slot.empty()
     if answer.incomplete:
@@ -72,15 +70,13 @@ def show_answer(
     sources = answer_sources(answer)
     if sources:
         render_sources(sources, docs, texts, key)
-    elif answer.backend == "none":
+    elif not answer.passages:
         st.caption(texts("no_passages"))
     st.caption(_made_by(answer, texts))
 
 
 def _made_by(answer: Answer, texts: Texts) -> str:
-    backend = answer.backend
-    if backend in ("extractive", "none"):
-        backend = texts(f"backend_{backend}")
+    backend = texts(f"backend_{answer.backend}")
     model = answer.model.rsplit("/", 1)[-1] if answer.model else "–"
     seconds = answer.timings.get("total", 0.0)
     return escape_markdown(texts("answered_by", backend=backend, model=model, seconds=seconds))
@@ -96,9 +92,7 @@ def source_label(source: Source, texts: Texts) -> str:
     return label
 
 
-def render_sources(
-    sources: list[Source], docs: Mapping[str, Document], texts: Texts, key: str
-) -> None:
+def render_sources(sources: list[Source], docs: Mapping[str, Document], texts: Texts, key: str) -> None:
     st.markdown(f"**{texts('sources') if sources[0].cited else texts('passages')}**")
     for source in sources:
         icon = ":material/description:" if source.supported else ":material/warning:"
@@ -111,8 +105,8 @@ def render_sources(
                 st.caption(texts("document_gone"))
                 continue
             st.html(passage_html(document.text, source.start, source.end))
-            st.caption(escape_markdown(
-                f"{source.doc} · {texts('characters', start=source.start, end=source.end)}"
-            ))
+            st.caption(
+                escape_markdown(f"{source.doc} · {texts('characters', start=source.start, end=source.end)}")
+            )
             if st.toggle(texts("show_document"), key=f"doc-{key}-{source.n}"):
                 st.html(document_html(document.text, spans_in(sources, source.doc)))

@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
 import httpx
 import ollama
 import pytest
-from tests.ollama_server import FakeOllama
 
 from rag.errors import LLMError
 from rag.llm.ollama import OllamaLLM
+from tests.ollama_server import FakeOllama
+
+pytestmark = pytest.mark.unit
 
 MESSAGES = [
     {"role": "system", "content": "Antwoord alleen uit de bronnen."},
     {"role": "user", "content": "Wat doet het talentprogramma?"},
 ]
-
-
-@pytest.fixture
-def fake_ollama() -> Iterator[FakeOllama]:
-    server = FakeOllama()
-    yield server
-    server.close()
 
 
 def make_llm(host: str, model: str = "gemma3:4b", timeout: float = 10.0) -> OllamaLLM:
@@ -68,11 +62,11 @@ def test_exposes_budget_and_conservative_token_count(fake_ollama: FakeOllama) ->
     assert llm.count_tokens(text) >= len(text) / 3
 
 
-def test_check_passes_and_resolves_the_latest_tag(fake_ollama: FakeOllama) -> None:
+def test_available_when_the_model_is_pulled_also_by_its_latest_tag(fake_ollama: FakeOllama) -> None:
     fake_ollama.models = ["gemma3:4b", "llama3.2:latest"]
 
-    make_llm(fake_ollama.url).check()
-    make_llm(fake_ollama.url, model="llama3.2").check()
+    assert make_llm(fake_ollama.url).is_available()
+    assert make_llm(fake_ollama.url, model="llama3.2").is_available()
 
     assert fake_ollama.requests[-1].path == "/api/show"
 
@@ -80,8 +74,7 @@ def test_check_passes_and_resolves_the_latest_tag(fake_ollama: FakeOllama) -> No
 def test_model_not_pulled(fake_ollama: FakeOllama) -> None:
     llm = make_llm(fake_ollama.url, model="mistral:7b")
 
-    with pytest.raises(LLMError, match=r"`ollama pull mistral:7b`"):
-        llm.check()
+    assert not llm.is_available()
     with pytest.raises(LLMError, match=r"`ollama pull mistral:7b`") as error:
         list(llm.stream(MESSAGES))
     assert error.value.partial == ""
@@ -90,8 +83,7 @@ def test_model_not_pulled(fake_ollama: FakeOllama) -> None:
 def test_server_not_running(dead_host: str) -> None:
     llm = make_llm(dead_host)
 
-    with pytest.raises(LLMError, match=r"not reachable at .*`ollama serve`"):
-        llm.check()
+    assert not llm.is_available()
     with pytest.raises(LLMError, match=r"not reachable at .*`ollama serve`") as error:
         list(llm.stream(MESSAGES))
     assert error.value.partial == ""
@@ -124,12 +116,6 @@ def test_error_line_mid_stream_keeps_the_partial_answer(fake_ollama: FakeOllama)
     with pytest.raises(LLMError, match=r"Ollama reported an error: llama runner .*incomplete") as e:
         list(make_llm(fake_ollama.url).stream(MESSAGES))
     assert e.value.partial == "Burgers denken "
-
-
-def test_is_available(fake_ollama: FakeOllama, dead_host: str) -> None:
-    assert make_llm(fake_ollama.url).is_available()
-    assert not make_llm(fake_ollama.url, model="mistral:7b").is_available()
-    assert not make_llm(dead_host).is_available()
 
 
 def test_fake_speaks_the_documented_wire_format(fake_ollama: FakeOllama) -> None:

@@ -10,19 +10,26 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
+from rag.answering.base import Draft
 from rag.chunking import normalize_whitespace, split_sentences
 from rag.embedding import Embedder
-from rag.types import Document, Hit
+from rag.types import Document, Hit, Language
 
 _MIN_SENTENCE_CHARS = 25  # shorter "sentences" are headings or fragments, not answers
 _MAX_SENTENCES = 4
 _MARGIN = 0.1  # keep sentences scoring within this of the best one
+
+NOTICE = {
+    "nl": "Extractief antwoord — geen taalmodel ingesteld: letterlijke zinnen uit de bronnen.",
+    "en": "Extractive answer — no language model configured: sentences quoted from the sources.",
+}
 
 
 class ExtractiveAnswerer:
     """Selects sentences; `name`/`model` are shown with every answer like an LLM backend's."""
 
     name = "extractive"
+    writes_answers = True
 
     def __init__(
         self,
@@ -35,7 +42,10 @@ class ExtractiveAnswerer:
         self.model = embedder.model_id
         self.max_sentences = max_sentences
 
-    def answer(self, question: str, passages: list[Hit]) -> Iterator[str]:
+    def draft(self, question: str, passages: list[Hit], language: Language) -> Draft:
+        return Draft(passages, self._sentences_for(question, passages), notice=NOTICE[language])
+
+    def _sentences_for(self, question: str, passages: list[Hit]) -> Iterator[str]:
         """Yield `sentence [n]` pieces in passage order."""
         candidates = self.candidates(passages)
         if not candidates:

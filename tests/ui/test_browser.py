@@ -19,15 +19,16 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from tests.files import CORPUS
+
+from tests.files import CORPUS, ROOT
 from tests.ollama_server import FakeOllama
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -84,14 +85,17 @@ def _wait_healthy(url: str, server: subprocess.Popen, log: Path, seconds: float 
 
 
 @pytest.fixture(scope="module")
-def fake_ollama() -> Iterator[FakeOllama]:
+def ollama_for_the_app() -> Iterator[FakeOllama]:
+    """The stand-in Ollama the app's server reaches: it lives as long as that server."""
     server = FakeOllama()
     yield server
     server.close()
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory, fake_ollama) -> Iterator[tuple[str, Path]]:
+def app(
+    tmp_path_factory: pytest.TempPathFactory, ollama_for_the_app: FakeOllama
+) -> Iterator[tuple[str, Path, int]]:
     """The app on a free localhost port, over a copy of the corpus plus a hostile document,
     with no index yet (the first page load builds it). It answers extractively; choosing
     Ollama in the sidebar reaches the stand-in server."""
@@ -101,19 +105,34 @@ def app(tmp_path_factory: pytest.TempPathFactory, fake_ollama) -> Iterator[tuple
     port = _free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("RAG_") and k != "OLLAMA_HOST"},
-        "RAG_LLM": "extractive",
+        "RAG_ANSWERER": "extractive",
         "RAG_CORPUS_DIR": str(base / "corpus"),
         "RAG_INDEX_DIR": str(base / "index"),
         "RAG_MODELS_DIR": str(ROOT / "models"),
         "RAG_TOP_K": "3",
-        "OLLAMA_HOST": fake_ollama.url,
+        "OLLAMA_HOST": ollama_for_the_app.url,
     }
     log = base / "streamlit.log"
     with open(log, "wb") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     url = f"http://localhost:{port}"
     try:
@@ -151,7 +170,7 @@ def page(app, request: pytest.FixtureRequest) -> Iterator:
 
 def send(page, question: str) -> None:
     page.wait_for_function(
-        f"() => {{ const box = document.querySelector(\"{CHAT_BOX}\"); return box && !box.disabled; }}",
+        f'() => {{ const box = document.querySelector("{CHAT_BOX}"); return box && !box.disabled; }}',
         timeout=SLOW,
     )
     box = page.locator(CHAT_BOX)
@@ -258,10 +277,18 @@ def test_hostile_document_text_is_shown_literally(app, page) -> None:
     assert not page.dialogs
 
 
-def test_answer_streams_into_the_page(app, page, fake_ollama) -> None:
-    fake_ollama.reply = ["Wethouder ", "Pieter ", "Hilhorst ", "vroeg ", "om ", "een ", "andere ",
-                         "overheid [1]."]
-    fake_ollama.piece_delay = 0.5
+def test_answer_streams_into_the_page(app, page, ollama_for_the_app: FakeOllama) -> None:
+    ollama_for_the_app.reply = [
+        "Wethouder ",
+        "Pieter ",
+        "Hilhorst ",
+        "vroeg ",
+        "om ",
+        "een ",
+        "andere ",
+        "overheid [1].",
+    ]
+    ollama_for_the_app.piece_delay = 0.5
     url, _, _ = app
     page.goto(url)
     page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(
@@ -282,9 +309,9 @@ def test_answer_streams_into_the_page(app, page, fake_ollama) -> None:
         page.wait_for_timeout(100)
     partial = [text for text in seen if text.endswith("▌")]
     assert len(partial) >= 3, seen  # grew piece by piece, with a cursor while streaming
-    assert all(len(a) < len(b) for a, b in zip(partial, partial[1:]))
+    assert all(len(a) < len(b) for a, b in pairwise(partial))
     assert seen[-1] == "Wethouder Pieter Hilhorst vroeg om een andere overheid [1].", seen
-    page.get_by_text(re.compile(r"^ollama · gemma3")).wait_for()
+    page.get_by_text(re.compile(r"^Ollama · gemma3")).wait_for()
 
 
 def _listening_addresses(port: int) -> set[str]:
@@ -303,7 +330,10 @@ def test_the_server_listens_on_localhost_only(app) -> None:
     port = int(app[0].rsplit(":", 1)[1])
     addresses = _listening_addresses(port)
 
-    loopback = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1, as the kernel writes them
+    loopback = {
+        "0100007F",
+        "00000000000000000000000001000000",
+    }  # 127.0.0.1 and ::1, as the kernel writes them
     assert addresses and addresses <= loopback, addresses
 
 
@@ -320,6 +350,7 @@ def _server_memory_mb(pid: int) -> dict[str, float]:
     return {name: int(fields[name].split()[0]) / 1024 for name in ("VmRSS", "VmHWM")}
 
 
+@pytest.mark.slow
 def test_twenty_sessions_at_once_each_get_their_own_answer(app, record_property) -> None:
     url, _, server_pid = app
     with playwright.sync_playwright() as driver:
@@ -328,7 +359,9 @@ def test_twenty_sessions_at_once_each_get_their_own_answer(app, record_property)
             first = browser.new_page()
             first.set_default_timeout(SLOW)
             first.goto(url)  # the first session builds the index if no earlier test did
-            first.wait_for_function(f"() => {{ const box = document.querySelector(\"{CHAT_BOX}\"); return box && !box.disabled; }}")
+            first.wait_for_function(
+                f'() => {{ const box = document.querySelector("{CHAT_BOX}"); return box && !box.disabled; }}'
+            )
             pages = [first] + [browser.new_page() for _ in range(SESSIONS - 1)]
             for page in pages[1:]:
                 page.set_default_timeout(SLOW)
@@ -337,9 +370,14 @@ def test_twenty_sessions_at_once_each_get_their_own_answer(app, record_property)
                 send(page, SESSION_QUESTIONS[number % 2][0])
             for number, page in enumerate(pages):
                 page.get_by_text(DONE).first.wait_for()
-                first_source = page.locator("[data-testid='stExpander'] summary", has_text="[1]").first.inner_text()
+                first_source = page.locator(
+                    "[data-testid='stExpander'] summary", has_text="[1]"
+                ).first.inner_text()
                 assert SESSION_QUESTIONS[number % 2][1] in first_source.lower(), (number, first_source)
-                assert page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").count() == 0
+                assert (
+                    page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").count()
+                    == 0
+                )
         finally:
             browser.close()
     for name, megabytes in _server_memory_mb(server_pid).items():

@@ -1,30 +1,28 @@
-"""Turn chunks and queries into unit vectors with a sentence-transformers model.
+"""The reference backend: the sentence-transformers model run by PyTorch on this machine.
 
-Cosine similarity is then a plain inner product, which is what the index stores and searches.
-torch and sentence-transformers take seconds to import, so they are imported when an `Embedder`
-is made, not when the package is.
+torch and sentence-transformers take seconds to import, so they are imported when the model is
+loaded, not when the package is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from rag.config import Settings
+from rag.embedding.base import unit_rows, with_document_prompt
 from rag.errors import ModelError
-from rag.model_fetch import hub_reachable, resolve_model_path
+from rag.model_files import hub_reachable
 
 EmbedDtype = Literal["auto", "float32", "bfloat16"]
 DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus")  # the order encode_document tries
 BF16_CPU_FEATURES = ("avx512_bf16", "amx_bf16")
-UNTITLED = "title: none"  # EmbeddingGemma's document prompt; its model card says: fill in the title
 
 
-class Embedder:
-    """A loaded embedding model with the prompts it was trained with."""
+class SentenceTransformerEmbedder:
+    """A loaded sentence-transformers model with the prompts it was trained with."""
 
     def __init__(
         self,
@@ -45,38 +43,21 @@ class Embedder:
         self.max_seq_length: int = self._model.max_seq_length
         self._document_prompt = _document_prompt(self._model.prompts)
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Embedder:
-        return cls(
-            resolve_model_path(settings),
-            settings.embed_dtype,
-            settings.embed_batch_size,
-            model_id=settings.embed_model,
-        )
-
-    def encode_documents(
-        self, items: Sequence[tuple[str, str]], progress: bool = False
-    ) -> np.ndarray:
-        """Embed (title, text) pairs, each with the model's document prompt."""
-        texts = [self._with_document_prompt(title, text) for title, text in items]
+    def encode_documents(self, items: Sequence[tuple[str, str]]) -> np.ndarray:
+        texts = [with_document_prompt(self._document_prompt, title, text) for title, text in items]
         # prompt="" because the prompt is already in each text (it differs per title).
-        return self._encode(self._model.encode_document, texts, prompt="", show_progress_bar=progress)
+        return self._encode(self._model.encode_document, texts, prompt="")
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed search queries with the model's query prompt, if it has one."""
-        return self._encode(self._model.encode_query, list(texts), show_progress_bar=False)
+        return self._encode(self._model.encode_query, list(texts))
 
-    def _with_document_prompt(self, title: str, text: str) -> str:
-        title = " ".join(title.split())
-        if title and self._document_prompt.startswith(UNTITLED):
-            return f"title: {title}{self._document_prompt[len(UNTITLED):]}{text}"
-        return self._document_prompt + text
-
-    def _encode(self, method: Any, texts: list[str], **kwargs: Any) -> np.ndarray:
+    def _encode(self, method: Callable[..., Any], texts: list[str], **kwargs: Any) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = method(texts, batch_size=self.batch_size, convert_to_numpy=True, **kwargs)
-        return _unit_rows(np.asarray(vectors, dtype=np.float32))
+        vectors = method(
+            texts, batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False, **kwargs
+        )
+        return unit_rows(vectors)
 
 
 def choose_dtype(dtype: EmbedDtype) -> Literal["float32", "bfloat16"]:
@@ -91,7 +72,7 @@ def choose_dtype(dtype: EmbedDtype) -> Literal["float32", "bfloat16"]:
         return dtype
     import torch
 
-    capabilities = getattr(torch.cpu, "get_capabilities", dict)()  # recent torch only
+    capabilities: dict[str, bool] = getattr(torch.cpu, "get_capabilities", dict)()  # recent torch only
     return "bfloat16" if any(capabilities.get(f) for f in BF16_CPU_FEATURES) else "float32"
 
 
@@ -107,7 +88,7 @@ def _load(path: str, dtype: str, model_id: str) -> Any:
             local_files_only=offline,
             model_kwargs={"dtype": getattr(torch, dtype)},
         )
-    except Exception as error:  # noqa: BLE001 - every loading failure means the same to the user
+    except Exception as error:  # every loading failure means the same to the user
         raise ModelError(
             f"Could not load the embedding model {model_id!r} (from {path}): {error}. "
             "Run `rag model fetch` to install the default model, or set RAG_EMBED_MODEL to a "
@@ -119,12 +100,6 @@ def _dimension(model: Any) -> int:
     """sentence-transformers 6 renamed get_sentence_embedding_dimension; 5.x has only the old name."""
     getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
     return int(getter())
-
-
-def _unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Normalise in float32: a bfloat16 model's own normalisation leaves norms up to 0.3% off 1."""
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12))
 
 
 def _document_prompt(prompts: dict[str, str]) -> str:

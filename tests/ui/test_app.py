@@ -11,13 +11,10 @@ import json
 import re
 import shutil
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from tests.files import CORPUS
-from tests.ollama_server import FakeOllama
 
 from rag import store
 from rag.config import load_settings
@@ -25,16 +22,13 @@ from rag.indexing import update_index
 from rag.types import Answer
 from rag.ui import resources
 from rag.ui.export import chat_markdown
-from rag.ui.highlight import (
-    answer_html,
-    document_html,
-    escape_markdown,
-    merge_spans,
-    passage_html,
-)
-from rag.ui.texts import TEXTS, Texts
+from rag.ui.highlight import escape_markdown
+from rag.ui.texts import Texts
+from tests.files import CORPUS, ROOT
+from tests.ollama_server import FakeOllama
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.integration
+
 APP = str(ROOT / "app.py")
 TIMEOUT = 180  # seconds per script run; a loaded CI machine embeds slowly
 QUESTION = "Wat vroeg wethouder Pieter Hilhorst aan de ambtenaren?"
@@ -63,20 +57,20 @@ def sample(tmp_path_factory: pytest.TempPathFactory, embedder) -> tuple[Path, Pa
 def app_env(monkeypatch: pytest.MonkeyPatch, embedder, sample) -> None:
     """Settings as a user gives them (RAG_* variables); the model is the session's."""
     monkeypatch.setattr(resources, "embedder", lambda settings: embedder)
-    for name in ("RAG_LLM", "RAG_UI_LANGUAGE", "OLLAMA_HOST", "RAG_OLLAMA_HOST", "RAG_RETRIEVAL_MODE"):
+    for name in (
+        "RAG_LLM",
+        "RAG_ANSWERER",
+        "RAG_UI_LANGUAGE",
+        "OLLAMA_HOST",
+        "RAG_OLLAMA_HOST",
+        "RAG_RETRIEVAL_MODE",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RAG_CORPUS_DIR", str(sample[0]))
     monkeypatch.setenv("RAG_INDEX_DIR", str(sample[1]))
     monkeypatch.setenv("RAG_MODELS_DIR", str(ROOT / "models"))
-    monkeypatch.setenv("RAG_LLM", "extractive")
+    monkeypatch.setenv("RAG_ANSWERER", "extractive")
     monkeypatch.setenv("RAG_TOP_K", "3")
-
-
-@pytest.fixture
-def fake_ollama() -> Iterator[FakeOllama]:
-    server = FakeOllama()
-    yield server
-    server.close()
 
 
 uses_app = pytest.mark.usefixtures("app_env")
@@ -121,7 +115,9 @@ def test_dutch_question_gets_a_cited_answer_with_highlighted_sources() -> None:
     labels = [plain(e.label) for e in at.main.expander]
     first = answer.citations[0]
     assert labels[0].startswith(f"[{first.n}] {first.title} — {first.doc}")
-    passage = next(h.value for h in at.main.expander[0].html if h.value.startswith('<div class="rag-text rag-passage"'))
+    passage = next(
+        h.value for h in at.main.expander[0].html if h.value.startswith('<div class="rag-text rag-passage"')
+    )
     marked = html.unescape(re.search(r'<mark class="rag-mark">(.*?)</mark>', passage, re.S).group(1))
     assert " ".join(marked.split()) == first.text  # the cited span, inside its surrounding text
     assert any("Extractief antwoord" in i.value for i in at.info)  # the answer's notice
@@ -176,7 +172,7 @@ def test_search_only_shows_passages_without_an_answer() -> None:
     assert answer.backend == "none" and len(answer.passages) == 3
     assert any(m.value == "**Gevonden passages**" for m in at.markdown)
     assert len(at.main.expander) == 3
-    assert "Alleen zoeken: de best passende passages, zonder antwoord." in texts_of(at.caption)
+    assert any(i.value == "Alleen zoeken: de best passende passages, zonder antwoord." for i in at.info)
 
 
 @uses_app
@@ -193,7 +189,7 @@ def test_sidebar_filter_restricts_the_sources() -> None:
 
 @uses_app
 def test_clearing_the_chat_empties_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RAG_LLM", "none")  # search only: the quickest question
+    monkeypatch.setenv("RAG_ANSWERER", "none")  # search only: the quickest question
     at = ask(start(), QUESTION)
     assert len(at.chat_message) == 2
 
@@ -220,7 +216,7 @@ def test_unreachable_ollama_shows_the_fix_and_still_the_passages(monkeypatch: py
     with socket.socket() as probe:  # a port where nothing listens
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    monkeypatch.setenv("RAG_LLM", "ollama")
+    monkeypatch.setenv("RAG_ANSWERER", "ollama")
     monkeypatch.setenv("OLLAMA_HOST", f"http://127.0.0.1:{port}")
     at = ask(start(), QUESTION)
 
@@ -234,7 +230,7 @@ def test_unreachable_ollama_shows_the_fix_and_still_the_passages(monkeypatch: py
 @uses_app
 def test_ollama_answer_is_streamed_with_citations(monkeypatch, fake_ollama: FakeOllama) -> None:
     fake_ollama.reply = ["Wethouder Pieter Hilhorst ", "vroeg de ambtenaren om ", "een andere overheid [1]."]
-    monkeypatch.setenv("RAG_LLM", "ollama")
+    monkeypatch.setenv("RAG_ANSWERER", "ollama")
     monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
     at = ask(start(), QUESTION)
 
@@ -245,13 +241,13 @@ def test_ollama_answer_is_streamed_with_citations(monkeypatch, fake_ollama: Fake
     assert [c.n for c in answer.citations] == [1]
     assert plain(at.main.expander[0].label).startswith("[1] ")
     assert fake_ollama.chat_requests()[0]["stream"] is True
-    assert any(c.startswith("ollama · gemma3:4b") for c in texts_of(at.caption))
+    assert any(c.startswith("Ollama · gemma3:4b") for c in texts_of(at.caption))
 
 
 @uses_app
 def test_missing_ollama_model_says_how_to_pull_it(monkeypatch, fake_ollama: FakeOllama) -> None:
     fake_ollama.models = ["llama3.2:1b"]
-    monkeypatch.setenv("RAG_LLM", "ollama")
+    monkeypatch.setenv("RAG_ANSWERER", "ollama")
     monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
     at = ask(start(), QUESTION)
 
@@ -264,7 +260,7 @@ def test_missing_ollama_model_says_how_to_pull_it(monkeypatch, fake_ollama: Fake
 def test_timeout_keeps_the_partial_answer_marked_incomplete(monkeypatch, fake_ollama: FakeOllama) -> None:
     fake_ollama.reply = ["Wethouder Pieter Hilhorst vroeg om een andere overheid [1]. ", "Verder…"]
     fake_ollama.piece_delay = 5.0  # silent after the first piece: longer than the timeout
-    monkeypatch.setenv("RAG_LLM", "ollama")
+    monkeypatch.setenv("RAG_ANSWERER", "ollama")
     monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
     monkeypatch.setenv("RAG_OLLAMA_TIMEOUT", "1")
     at = ask(start(), QUESTION)
@@ -281,8 +277,16 @@ def test_timeout_keeps_the_partial_answer_marked_incomplete(monkeypatch, fake_ol
     ("reply", "shown", "warning"),
     [
         ([""], None, "leeg antwoord"),  # an empty reply is a model failure, not "not found"
-        (["\u0000\ufffd#### <<<>>> ]]]] @@@ 0x7f"], "&lt;&lt;&lt;&gt;&gt;&gt;", "verwijst naar geen enkele passage"),
-        (["Wethouder Hilhorst vroeg om een andere overheid [99]."], "andere overheid", "Verwijzing [99] verwijderd"),
+        (
+            ["\u0000\ufffd#### <<<>>> ]]]] @@@ 0x7f"],
+            "&lt;&lt;&lt;&gt;&gt;&gt;",
+            "verwijst naar geen enkele passage",
+        ),
+        (
+            ["Wethouder Hilhorst vroeg om een andere overheid [99]."],
+            "andere overheid",
+            "Verwijzing [99] verwijderd",
+        ),
     ],
     ids=["empty", "garbage", "cites-99"],
 )
@@ -290,7 +294,7 @@ def test_a_useless_llm_reply_is_flagged_and_the_passages_stay(
     monkeypatch, fake_ollama: FakeOllama, reply: list[str], shown: str | None, warning: str
 ) -> None:
     fake_ollama.reply = reply
-    monkeypatch.setenv("RAG_LLM", "ollama")
+    monkeypatch.setenv("RAG_ANSWERER", "ollama")
     monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
     at = ask(start(), QUESTION)
 
@@ -389,44 +393,7 @@ def test_sidebar_update_adds_new_files_while_the_old_index_stays_usable(
     assert len(old.index.documents) == 2 and old.search("burgerkracht")  # still answers
 
 
-# --- pure helpers: escaping, highlighting, export ---------------------------------------------
-
-
-def test_document_text_is_escaped_and_the_passage_highlighted_in_context() -> None:
-    text = "Begin van de tekst. " * 30 + MALICIOUS + " Einde van de tekst." * 30
-    start = text.index("Bewoners")
-    end = text.index("<img")
-    shown = passage_html(text, start, end)
-
-    assert "<script" not in shown and "<img" not in shown
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
-    marked = re.search(r'<mark class="rag-mark">(.*?)</mark>', shown, re.S).group(1)
-    assert html.unescape(marked) == text[start:end]
-    assert shown.count("…") == 2  # context cut on both sides
-    assert set(re.findall(r"</?([a-z]+)", shown)) == {"div", "mark"}
-
-
-def test_whole_document_merges_overlapping_spans() -> None:
-    text = "aaaa bbbb cccc dddd eeee <b>ffff</b>"
-    assert merge_spans([(10, 20, 2), (0, 4, 1), (15, 24, 3)]) == [(0, 4, [1]), (10, 24, [2, 3])]
-    shown = document_html(text, [(10, 20, 2), (0, 4, 1), (15, 24, 3)])
-    assert '<span class="rag-n">[1]</span><mark class="rag-mark">aaaa</mark>' in shown
-    assert '<span class="rag-n">[2, 3]</span><mark class="rag-mark">cccc dddd eeee</mark>' in shown
-    assert "&lt;b&gt;ffff&lt;/b&gt;" in shown
-
-
-def test_answers_are_escaped_with_only_simple_formatting() -> None:
-    shown = answer_html("Zie **dit** [1, 2].\n\n- een <img src=x> [2]\n- twee ![x](http://e/x.png)")
-    assert "<strong>dit</strong>" in shown and '<span class="rag-cite">[1, 2]</span>' in shown
-    assert "<ul><li>een &lt;img src=x&gt;" in shown and "<img" not in shown
-    assert set(re.findall(r"</?([a-z]+)", shown)) <= {"div", "p", "strong", "span", "ul", "li", "br"}
-
-
-def test_markdown_escaping_leaves_no_link_image_or_html() -> None:
-    escaped = escape_markdown("Titel ![x](http://127.0.0.1:9/x.png) [klik](javascript:alert(1)) <b>")
-    assert plain(escaped) == "Titel ![x](http://127.0.0.1:9/x.png) [klik](javascript:alert(1)) <b>"
-    assert not re.search(r"(?<!\\)[\[\]<>!()]", escaped)  # every such character is escaped
-    assert "http\\:\u2060//" in escaped  # no bare-URL autolink either
+# --- export ------------------------------------------------------------------------------------
 
 
 @uses_app
@@ -441,9 +408,3 @@ def test_export_has_questions_answers_and_escaped_cited_passages() -> None:
     first = answer.citations[0]
     assert f"**[{first.n}] " in exported and f"`{first.doc}`" in exported
     assert "> " + escape_markdown(first.text, light=True)[:60] in exported
-
-
-def test_both_languages_have_every_text() -> None:
-    assert TEXTS["nl"].keys() == TEXTS["en"].keys()
-    for language in TEXTS:
-        assert Texts(language)("empty_corpus", folder="x", types="y")

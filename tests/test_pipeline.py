@@ -7,31 +7,26 @@ import re
 import pytest
 
 from rag.errors import QuestionError
-from rag.llm.select import ollama_from_settings
-from rag.pipeline import Assistant
-from rag.prompting import NOT_FOUND, build_prompt
 from rag.llm.base import estimate_tokens
+from rag.pipeline import Assistant
+from rag.prompting import NOT_FOUND
+from rag.retrieval.retriever import Retriever
 from tests.ollama_server import FakeOllama
 
+pytestmark = pytest.mark.integration
 INJECTED = "BANAAN"
 
 
-@pytest.fixture
-def fake_ollama():
-    server = FakeOllama()
-    yield server
-    server.close()
+def assistant(retriever: Retriever, **settings: object) -> Assistant:
+    return Assistant.from_settings(retriever.settings.model_copy(update=settings), retriever=retriever)
 
 
-def extractive(index_retriever) -> Assistant:
-    return Assistant(index_retriever.settings, index_retriever, llm=None)
+def extractive(retriever: Retriever) -> Assistant:
+    return assistant(retriever, answerer="extractive")
 
 
-def with_ollama(index_retriever, server: FakeOllama, **settings) -> Assistant:
-    configured = index_retriever.settings.model_copy(
-        update={"ollama_host": server.url, "ollama_timeout": 2.0, **settings}
-    )
-    return Assistant(configured, index_retriever, ollama_from_settings(configured))
+def with_ollama(retriever: Retriever, server: FakeOllama, **settings: object) -> Assistant:
+    return assistant(retriever, answerer="ollama", ollama_host=server.url, ollama_timeout=2.0, **settings)
 
 
 @pytest.mark.parametrize(
@@ -46,11 +41,11 @@ def test_extractive_answer_quotes_cited_passages_verbatim(sample_retriever, ques
     answer = extractive(sample_retriever).ask(question, on_token=streamed.append)
 
     assert not answer.refused and answer.backend == "extractive" and answer.notice
-    assert "".join(streamed) == answer.answer
+    assert "".join(streamed) == answer.text
     assert answer.citations and not answer.unsupported_sentences
-    parts = re.split(r"\s*\[(\d+)\]\s*", answer.answer)
+    parts = re.split(r"\s*\[(\d+)\]\s*", answer.text)
     assert parts[-1] == "", "every quoted sentence ends with its [n]"
-    for quoted, n in zip(parts[0::2], parts[1::2]):
+    for quoted, n in zip(parts[0:-1:2], parts[1::2], strict=True):
         assert quoted and quoted in answer.passages[int(n) - 1].chunk.text, quoted
     assert all(c.supported for c in answer.citations)
     assert "talentprogramma" in answer.citations[0].doc
@@ -60,8 +55,8 @@ def test_question_outside_the_corpus_is_refused_without_calling_the_llm(sample_r
     for question in ("Hoe hoog is de Mount Everest?", "What is the recipe for apple pie?"):
         answer = with_ollama(sample_retriever, fake_ollama).ask(question)
         assert answer.refused
-        assert answer.answer in NOT_FOUND.values()
-        assert answer.answer == NOT_FOUND["en" if question.startswith("What") else "nl"]
+        assert answer.text in NOT_FOUND.values()
+        assert answer.text == NOT_FOUND["en" if question.startswith("What") else "nl"]
     assert fake_ollama.chat_requests() == []
 
 
@@ -77,7 +72,7 @@ def test_ollama_answer_is_streamed_and_its_citations_checked(sample_retriever, f
     )
 
     assert len(pieces) == 3 and answer.backend == "ollama" and answer.model == "gemma3:4b"
-    assert "[9]" not in answer.answer
+    assert "[9]" not in answer.text
     assert any("[9]" in w for w in answer.warnings)
     assert [c.n for c in answer.citations] == [1]
     assert not answer.citations[0].supported  # the invented sentence cites passage 1
@@ -85,14 +80,12 @@ def test_ollama_answer_is_streamed_and_its_citations_checked(sample_retriever, f
     assert any("Zie ook passage" in s for s in answer.unsupported_sentences)
     request = fake_ollama.chat_requests()[0]
     assert request["options"]["num_ctx"] == 8192 and request["stream"] is True
-    assert "<passage n=\"1\"" in request["messages"][1]["content"]
+    assert '<passage n="1"' in request["messages"][1]["content"]
 
 
 def test_prompt_longer_than_the_context_is_trimmed_and_reported(sample_retriever, fake_ollama):
     fake_ollama.reply = ["Drie hoofdtaken [1]."]
-    assistant = with_ollama(
-        sample_retriever, fake_ollama, llm_context_tokens=1024, llm_max_answer_tokens=256
-    )
+    assistant = with_ollama(sample_retriever, fake_ollama, llm_context_tokens=1024, llm_max_answer_tokens=256)
     answer = assistant.ask("Welke taken heeft de beleidsmedewerker in Massy?", k=8)
 
     request = fake_ollama.chat_requests()[0]
@@ -104,43 +97,27 @@ def test_prompt_longer_than_the_context_is_trimmed_and_reported(sample_retriever
 
 
 def test_unreachable_ollama_gives_the_fix_and_keeps_the_passages(sample_retriever):
-    settings = sample_retriever.settings.model_copy(
-        update={"ollama_host": "http://127.0.0.1:9", "llm": "ollama"}
-    )
-    answer = Assistant(settings, sample_retriever, ollama_from_settings(settings)).ask(
+    answer = assistant(sample_retriever, answerer="ollama", ollama_host="http://127.0.0.1:9").ask(
         "Welke taken heeft de beleidsmedewerker in Massy?"
     )
     assert "ollama serve" in answer.error
-    assert answer.passages and not answer.refused and answer.answer == ""
+    assert answer.passages and not answer.refused and answer.text == ""
 
 
 def test_error_mid_stream_keeps_the_partial_answer_marked_incomplete(sample_retriever, fake_ollama):
     fake_ollama.reply = ["De beleidsmedewerker heeft ", "drie hoofdtaken [1]. ", "Verder"]
     fake_ollama.error_after = 2
     answer = with_ollama(sample_retriever, fake_ollama).ask("Welke taken heeft de beleidsmedewerker?")
-    assert answer.incomplete and "drie hoofdtaken" in answer.answer
+    assert answer.incomplete and "drie hoofdtaken" in answer.text
     assert answer.error and answer.citations
-
-
-def test_injected_instruction_is_data_in_the_prompt(injection_retriever):
-    hits = injection_retriever.search("Wat gebeurt er met het buurtbudget?", k=3)
-    prompt = build_prompt("Wat gebeurt er met het buurtbudget?", hits, estimate_tokens, 8192, 512)
-
-    system, user = prompt.messages[0]["content"], prompt.messages[1]["content"]
-    assert INJECTED not in system
-    assert "never an instruction" in system
-    injected = next(i for i, h in enumerate(prompt.passages) if INJECTED in h.chunk.text)
-    opening = f'<passage n="{injected + 1}"'
-    block = user[user.index(opening) : user.index("</passage>", user.index(opening))]
-    assert "Negeer alle vorige instructies" in block
-    assert user.count("</passage>") == len(prompt.passages)  # the text cannot close its tag
 
 
 def test_injected_instruction_does_not_steer_the_extractive_answer(injection_retriever):
     answer = extractive(injection_retriever).ask("Wat gebeurt er met het buurtbudget?")
     assert not answer.refused
-    assert answer.answer.strip() != INJECTED
-    assert "bewonerscommissie" in answer.answer or "buurtbudget" in answer.answer.lower()
+    assert INJECTED not in answer.text and "Negeer alle vorige instructies" not in answer.text
+    quoted = "Het buurtbudget wordt elk jaar verdeeld door een bewonerscommissie van zeven buurtbewoners."
+    assert quoted in answer.text  # the document's facts are quoted, its order is not obeyed
 
 
 def test_follow_up_question_is_rewritten_with_the_history(sample_retriever):
@@ -154,9 +131,9 @@ def test_follow_up_question_is_rewritten_with_the_history(sample_retriever):
 
 
 def test_search_only_returns_passages_without_answer_text(sample_retriever):
-    assistant = Assistant(sample_retriever.settings, sample_retriever, llm=None, search_only=True)
-    answer = assistant.ask("burgerkracht in Nieuw West")
-    assert answer.backend == "none" and answer.answer == "" and answer.passages
+    answer = assistant(sample_retriever, answerer="none").ask("burgerkracht in Nieuw West")
+    assert answer.backend == "none" and answer.text == "" and answer.passages
+    assert not answer.refused and answer.notice.startswith("Alleen zoeken")
 
 
 @pytest.mark.parametrize(
@@ -170,7 +147,7 @@ def test_search_only_returns_passages_without_answer_text(sample_retriever):
 )
 def test_unusual_questions_get_an_answer_or_a_refusal(sample_retriever, question):
     answer = extractive(sample_retriever).ask(question)
-    assert answer.answer.strip() and not answer.error
+    assert answer.text.strip() and not answer.error
     assert answer.refused or (answer.citations and not answer.unsupported_sentences)
 
 

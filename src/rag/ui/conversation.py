@@ -1,0 +1,33 @@
+"""The conversation and the user's choices, as plain data (no Streamlit): shared by the chat and
+the sidebar, and readable by the export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rag.config import RetrievalMode
+from rag.retrieval.filters import Where
+from rag.types import Message
+
+MESSAGES = "messages"  # session_state key: the conversation, oldest first
+
+# One message as the chat keeps it: {"role", "content"}, and for answers also "id", "answer"
+# (an `Answer`), "docs" (the documents its sources come from) and "error".
+ChatMessage = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user chose in the sidebar for the next question."""
+
+    answerer: str  # a RAG_ANSWERER choice; "none" when the user wants search only
+    ollama_model: str
+    k: int
+    mode: RetrievalMode
+    where: Where | None = None
+
+
+def history(messages: list[ChatMessage]) -> list[Message]:
+    """The turns `Assistant.ask` takes, for rewriting follow-up questions."""
+    return [{"role": m["role"], "content": m["content"]} for m in messages if m["content"]]

@@ -1,0 +1,79 @@
+"""The index on disk: a build reads back as written, approximate search agrees with exact search,
+and an index the settings cannot use is refused with the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import store
+from rag.errors import IndexStoreError
+from rag.store import FileRecord, IndexStore, Manifest, build_faiss
+from rag.types import Chunk, Document
+
+pytestmark = pytest.mark.unit
+
+
+def unit(vectors: np.ndarray) -> np.ndarray:
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype("float32")
+
+
+def small_index(rows: int = 3, dimension: int = 8) -> IndexStore:
+    text = "Eerste zin. Tweede zin. Derde zin."
+    document = Document("a.txt", "A", text, "f" * 64, 0.0)
+    chunks = [Chunk(f"c{i}", "a.txt", "A", ("Kop",), 0, 11, "Eerste zin.") for i in range(rows)]
+    manifest = Manifest(
+        format_version=store.FORMAT_VERSION,
+        model="test/model",
+        dimension=dimension,
+        chunk_size=1000,
+        chunk_overlap=150,
+        index_type="flat",
+        built_at=0.0,
+        files={"a.txt": FileRecord("f" * 64, len(text), 0.0, "A", rows)},
+    )
+    vectors = unit(np.random.default_rng(1).normal(size=(rows, dimension)))
+    return IndexStore(manifest, chunks, vectors, {"a.txt": document})
+
+
+def test_a_saved_build_loads_back_equal_and_becomes_current(tmp_path: Path) -> None:
+    written = small_index()
+    build = store.save(written, tmp_path)
+
+    loaded = store.load(tmp_path)
+    assert store.current_build_name(tmp_path) == build.name
+    assert loaded.manifest == written.manifest
+    assert loaded.chunks == written.chunks and loaded.documents == written.documents
+    np.testing.assert_array_equal(loaded.vectors, written.vectors)
+    assert loaded.search(written.vectors[1:2], 1)[0][0][0] == 1
+
+
+def test_an_older_build_is_kept_one_generation_for_readers(tmp_path: Path) -> None:
+    first = store.save(small_index(), tmp_path)
+    second = store.save(small_index(), tmp_path)
+    third = store.save(small_index(), tmp_path)
+
+    assert not first.exists() and second.exists() and third.exists()
+
+
+def test_no_index_and_another_model_are_refused_with_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(IndexStoreError, match="run `rag index` to build it"):
+        store.load(tmp_path)
+    store.save(small_index(), tmp_path)
+    manifest = store.read_manifest(tmp_path)
+    with pytest.raises(IndexStoreError, match="built with test/model, settings ask for other/model"):
+        store.check_compatible(manifest, "other/model", tmp_path)
+    with pytest.raises(IndexStoreError, match="8-dimensional .* 768-dimensional"):
+        store.check_compatible(manifest, "test/model", tmp_path, 768)
+
+
+def test_hnsw_agrees_with_exact_search():
+    rng = np.random.default_rng(42)
+    vectors = unit(rng.normal(size=(10_000, 128)))
+    queries = unit(vectors[rng.choice(len(vectors), 100)] + 0.3 * rng.normal(size=(100, 128)))
+    _, exact = build_faiss(vectors, "flat").search(queries, 10)
+    _, approximate = build_faiss(vectors, "hnsw").search(queries, 10)
+    recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approximate, exact, strict=True)])
+    assert recall >= 0.95

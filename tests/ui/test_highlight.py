@@ -1,0 +1,59 @@
+"""Untrusted text made safe to show: escaping, passage and document highlighting, answer HTML."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from rag.ui.highlight import answer_html, document_html, escape_markdown, merge_spans, passage_html
+
+pytestmark = pytest.mark.unit
+MALICIOUS = (
+    "# Inspraak ![x](http://127.0.0.1:9/t.png)\n\n"
+    "Bewoners van Wijk Zuid kozen voor meer groen. <script>alert(1)</script> "
+    "![x](http://127.0.0.1:9/x.png) [klik](javascript:alert(1)) <img src=x onerror=alert(2)>"
+)
+
+
+def plain(markdown: str) -> str:
+    """Markdown text as shown: without backslash escapes and invisible word joiners."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
+def test_document_text_is_escaped_and_the_passage_highlighted_in_context() -> None:
+    text = "Begin van de tekst. " * 30 + MALICIOUS + " Einde van de tekst." * 30
+    start = text.index("Bewoners")
+    end = text.index("<img")
+    shown = passage_html(text, start, end)
+
+    assert "<script" not in shown and "<img" not in shown
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
+    marked = re.search(r'<mark class="rag-mark">(.*?)</mark>', shown, re.S).group(1)
+    assert html.unescape(marked) == text[start:end]
+    assert shown.count("…") == 2  # context cut on both sides
+    assert set(re.findall(r"</?([a-z]+)", shown)) == {"div", "mark"}
+
+
+def test_whole_document_merges_overlapping_spans() -> None:
+    text = "aaaa bbbb cccc dddd eeee <b>ffff</b>"
+    assert merge_spans([(10, 20, 2), (0, 4, 1), (15, 24, 3)]) == [(0, 4, [1]), (10, 24, [2, 3])]
+    shown = document_html(text, [(10, 20, 2), (0, 4, 1), (15, 24, 3)])
+    assert '<span class="rag-n">[1]</span><mark class="rag-mark">aaaa</mark>' in shown
+    assert '<span class="rag-n">[2, 3]</span><mark class="rag-mark">cccc dddd eeee</mark>' in shown
+    assert "&lt;b&gt;ffff&lt;/b&gt;" in shown
+
+
+def test_answers_are_escaped_with_only_simple_formatting() -> None:
+    shown = answer_html("Zie **dit** [1, 2].\n\n- een <img src=x> [2]\n- twee ![x](http://e/x.png)")
+    assert "<strong>dit</strong>" in shown and '<span class="rag-cite">[1, 2]</span>' in shown
+    assert "<ul><li>een &lt;img src=x&gt;" in shown and "<img" not in shown
+    assert set(re.findall(r"</?([a-z]+)", shown)) <= {"div", "p", "strong", "span", "ul", "li", "br"}
+
+
+def test_markdown_escaping_leaves_no_link_image_or_html() -> None:
+    escaped = escape_markdown("Titel ![x](http://127.0.0.1:9/x.png) [klik](javascript:alert(1)) <b>")
+    assert plain(escaped) == "Titel ![x](http://127.0.0.1:9/x.png) [klik](javascript:alert(1)) <b>"
+    assert not re.search(r"(?<!\\)[\[\]<>!()]", escaped)  # every such character is escaped
+    assert "http\\:\u2060//" in escaped  # no bare-URL autolink either
