@@ -15,6 +15,7 @@ from rag.errors import ConfigError
 
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
 IndexType = Literal["auto", "flat", "hnsw"]
+OcrMode = Literal["auto", "off"]
 LLMChoice = Literal["auto", "ollama", "llamacpp", "extractive", "none"]
 
 
@@ -30,6 +31,13 @@ class Settings(BaseSettings):
     # Larger files are skipped with a message: 20 MB of plain text is ~20,000 passages, hours of
     # embedding on a laptop CPU; PDFs this large are mostly images.
     max_file_mb: float = Field(20.0, gt=0)
+
+    # Scans: PDF pages without a text layer and images are read with Tesseract (rag.ocr).
+    ocr: OcrMode = "auto"  # "off": Tesseract never runs; images and PDFs without text are skipped
+    ocr_languages: str = Field("nld+eng", pattern=r"^[a-z][a-z_]*(\+[a-z][a-z_]*)*$")  # Tesseract codes
+    # About a second per page on 2 cores (benchmarks/README.md): 500 pages is ~10 minutes. A larger
+    # scan is skipped with a message rather than stalling the build for an hour.
+    ocr_max_pages: int = Field(500, gt=0)
 
     # Embeddings
     embed_model: str = "google/embeddinggemma-300m"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SUPPORTED_TYPES = ".txt, .md, .html, .pdf, .docx"
+SUPPORTED_TYPES = ".txt, .md, .html, .pdf, .docx, .png, .jpg, .tif"
 
 TEXTS: dict[str, dict[str, str]] = {
     "nl": {
@@ -21,6 +21,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "first_start": "Eerste start: de index wordt gebouwd uit `{folder}`.",
         "build_start": "Index bijwerken…",
         "stage_reading": "Documenten lezen: {done} van {total}",
+        "stage_ocr": "Tekst herkennen in een scan (OCR): pagina {done} van {total}",
         "stage_embedding": "Passages omzetten naar vectoren: {done} van {total}",
         "build_done": "Index klaar: {docs} documenten, {chunks} passages ({seconds:.1f} s).",
         "build_summary": "{added} toegevoegd, {changed} gewijzigd, {removed} verwijderd, "
@@ -28,6 +29,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "build_up_to_date": "De index was al bijgewerkt ({chunks} passages).",
         "build_full": "Volledige herbouw: {reason}.",
         "build_skipped": "Overgeslagen: {path} — {reason}",
+        "build_scan_unreadable": "Gescand, niet leesbaar: {path} — installeer `{packages}` (apt) om "
+        "het te indexeren.",
+        "build_partly_read": "Deels gelezen: {path} — de tekstpagina's zijn geïndexeerd, de gescande "
+        "pagina's niet: installeer `{packages}` (apt) om ze te indexeren.",
         "build_duplicate": "Dubbel: {path} is gelijk aan {original} en wordt één keer doorzocht",
         "build_busy": "De index wordt al bijgewerkt vanuit een ander venster; probeer het zo "
         "opnieuw. Tot dan antwoordt de assistent uit de huidige index.",
@@ -51,10 +56,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_up_to_date": "Bijgewerkt met `{folder}`.",
         "status_stale": "{n} bestand(en) anders dan in de index: klik op *Index bijwerken*.",
         "status_corpus_missing": "De map `{folder}` bestaat niet (meer).",
+        "status_scans_unreadable": "{n} gescand(e) bestand(en) niet leesbaar: installeer `{packages}` "
+        "(apt) om ze te indexeren, en klik daarna op *Index bijwerken*.",
         "stale_added": "nieuw",
         "stale_changed": "gewijzigd",
         "stale_removed": "verwijderd",
         "stale_failed": "onleesbaar",
+        "stale_partly_read": "deels gelezen (scan)",
         "stale_details": "Welke bestanden?",
         "settings_header": "Instellingen",
         "llm_label": "Antwoordmodel (RAG_LLM)",
@@ -90,6 +98,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "show_document": "Toon het hele document",
         "document_gone": "De tekst van dit document staat niet meer in de index.",
         "characters": "tekens {start}–{end}",
+        "ocr_note": "Herkend uit een scan (OCR): de tekst kan herkenningsfouten bevatten.",
         "page": "p. {page}",
         "rewritten": "Gezocht op: {query}",
         "llm_failed": "Het taalmodel gaf geen (volledig) antwoord.",
@@ -119,12 +128,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "first_start": "First start: building the index from `{folder}`.",
         "build_start": "Updating the index…",
         "stage_reading": "Reading documents: {done} of {total}",
+        "stage_ocr": "Recognising text in a scan (OCR): page {done} of {total}",
         "stage_embedding": "Embedding passages: {done} of {total}",
         "build_done": "Index ready: {docs} documents, {chunks} passages ({seconds:.1f} s).",
         "build_summary": "{added} added, {changed} changed, {removed} removed, {failed} unreadable.",
         "build_up_to_date": "The index was already up to date ({chunks} passages).",
         "build_full": "Full rebuild: {reason}.",
         "build_skipped": "Skipped: {path} — {reason}",
+        "build_scan_unreadable": "Scanned, not readable: {path} — install `{packages}` (apt) to "
+        "index it.",
+        "build_partly_read": "Partly read: {path} — its text pages are indexed, its scanned pages "
+        "are not: install `{packages}` (apt) to index them.",
         "build_duplicate": "Duplicate: {path} has the same content as {original} and is searched once",
         "build_busy": "The index is already being updated from another window; try again in a "
         "moment. Until then the assistant answers from the current index.",
@@ -148,10 +162,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_up_to_date": "Up to date with `{folder}`.",
         "status_stale": "{n} file(s) differ from the index: click *Update index*.",
         "status_corpus_missing": "The folder `{folder}` does not exist (any more).",
+        "status_scans_unreadable": "{n} scanned file(s) not readable: install `{packages}` (apt) to "
+        "index them, then click *Update index*.",
         "stale_added": "new",
         "stale_changed": "changed",
         "stale_removed": "deleted",
         "stale_failed": "unreadable",
+        "stale_partly_read": "partly read (scan)",
         "stale_details": "Which files?",
         "settings_header": "Settings",
         "llm_label": "Answer model (RAG_LLM)",
@@ -187,6 +204,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "show_document": "Show the whole document",
         "document_gone": "The text of this document is no longer in the index.",
         "characters": "characters {start}–{end}",
+        "ocr_note": "Recognised from a scan (OCR): the text may contain recognition errors.",
         "page": "p. {page}",
         "rewritten": "Searched for: {query}",
         "llm_failed": "The language model gave no (complete) answer.",
