@@ -8,8 +8,10 @@ from pathlib import Path
 import docx
 import pytest
 
+from rag.config import Settings
 from rag.errors import DocumentError
 from rag.loaders import SUPPORTED_SUFFIXES, discover, file_sha256, load_document
+from rag.ocr import Ocr
 from tests.files import CORPUS, write_encrypted_pdf, write_pdf
 
 
@@ -29,7 +31,8 @@ def write(path: Path, data: bytes | str) -> Path:
 def test_discover_finds_supported_files_recursively_and_skips_hidden(tmp_path: Path) -> None:
     for name in [
         "b.txt", "a.md", "sub/c.PDF", "sub/deep/d.docx", "e.html", "f.htm", "g.markdown",
-        "notes.odt", "image.png", ".hidden.txt", ".git/config.txt", "sub/~$open.docx",
+        "notes.odt", "scan.png", "foto.JPG", "fax.tif", "logo.svg", ".hidden.txt", ".git/config.txt",
+        "sub/~$open.docx",
     ]:
         write(tmp_path / name, "x")
     (tmp_path / "folder.txt").mkdir()
@@ -37,12 +40,16 @@ def test_discover_finds_supported_files_recursively_and_skips_hidden(tmp_path: P
     found = [p.relative_to(tmp_path).as_posix() for p in discover(tmp_path)]
 
     assert found == [
-        "a.md", "b.txt", "e.html", "f.htm", "g.markdown", "sub/c.PDF", "sub/deep/d.docx",
+        "a.md", "b.txt", "e.html", "f.htm", "fax.tif", "foto.JPG", "g.markdown", "scan.png",
+        "sub/c.PDF", "sub/deep/d.docx",
     ]
 
 
 def test_supported_suffixes() -> None:
-    assert SUPPORTED_SUFFIXES == {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
+    assert SUPPORTED_SUFFIXES == {
+        ".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx",
+        ".png", ".jpg", ".jpeg", ".tif", ".tiff",  # scans, read with OCR (tests/test_ocr.py)
+    }
 
 
 # --- text encodings ----------------------------------------------------------------------------
@@ -234,11 +241,14 @@ def test_unreadable_file_raises_document_error_with_reason(
     assert str(caught.value).startswith(f"map/{name}: ")
 
 
-def test_pdf_without_text_layer_is_refused(tmp_path: Path) -> None:
-    path = write_pdf(tmp_path / "scan.pdf", ["", ""])
+@pytest.mark.parametrize("ocr", ["auto", "off"])
+def test_pdf_without_text_or_images_is_refused(tmp_path: Path, ocr: str) -> None:
+    path = write_pdf(tmp_path / "leeg.pdf", ["", ""])  # blank pages: nothing to recognise either
+    settings = Settings(corpus_dir=tmp_path, index_dir=tmp_path / "index", ocr=ocr)
 
     with pytest.raises(DocumentError, match="no extractable text"):
-        load_document(path, tmp_path)
+        load_document(path, tmp_path, Ocr.from_settings(settings))
+    assert not (tmp_path / "index").exists()  # no OCR ran, nothing cached
 
 
 @pytest.mark.parametrize(("user_password", "readable"), [("wachtwoord", False), ("", True)])
