@@ -286,15 +286,16 @@ def test_unchanged_scans_are_not_read_again_and_a_rebuild_reuses_their_text(sett
     assert cached == sorted(after[name].sha256 for name in ("verslag-wijkraad.pdf", "mededeling.png"))
 
 
-def test_without_tesseract_scans_are_listed_and_read_by_the_first_build_that_can(
-    settings, embedder, monkeypatch, tmp_path
-):
+def build_without_tesseract(settings, embedder, monkeypatch, tmp_path):  # noqa: ANN001, ANN201
+    """Index the scans on a machine where `tesseract` is not on PATH."""
     add_scans(settings.corpus_dir)
-    path = os.environ["PATH"]
     (tmp_path / "no-tesseract").mkdir()
     monkeypatch.setenv("PATH", str(tmp_path / "no-tesseract"))
+    return update_index(settings, embedder)
 
-    report = update_index(settings, embedder)
+
+def test_without_tesseract_scans_are_listed_and_text_pages_indexed(settings, embedder, monkeypatch, tmp_path):
+    report = build_without_tesseract(settings, embedder, monkeypatch, tmp_path)
 
     reason = "scanned, not readable: install tesseract-ocr-nld (apt) to index it"
     assert report.failed == {"mededeling.png": reason}
@@ -304,13 +305,17 @@ def test_without_tesseract_scans_are_listed_and_read_by_the_first_build_that_can
     partly = index.documents["verslag-wijkraad.pdf"]  # its text page is searchable meanwhile
     assert partly.text.strip() == FIRST_PAGE and partly.ocr_pages == ()
     assert not update_index(settings, embedder).written  # still no Tesseract: nothing to redo
-    if tesseract_missing():
-        return  # the rest needs the real Tesseract
+
+
+@needs_tesseract
+def test_scans_left_unread_are_read_by_the_first_build_with_tesseract(settings, embedder, monkeypatch, tmp_path):
+    path = os.environ["PATH"]
+    build_without_tesseract(settings, embedder, monkeypatch, tmp_path)
     monkeypatch.setenv("PATH", path)  # Tesseract installed
 
-    again = update_index(settings, embedder)
+    report = update_index(settings, embedder)
 
-    assert again.added == ["mededeling.png"] and again.changed == ["verslag-wijkraad.pdf"]
-    assert not again.failed and not again.unread_scans
+    assert report.added == ["mededeling.png"] and report.changed == ["verslag-wijkraad.pdf"]
+    assert not report.failed and not report.unread_scans
     index = store.load(settings.index_dir)
     assert index.manifest.unread_scans == {} and index.documents["verslag-wijkraad.pdf"].ocr_pages == (2,)
