@@ -72,6 +72,8 @@ def index_command(
 
 
 _UNITS = {"reading": " files", "ocr": " pages", "embedding": " chunks"}
+# tqdm's default turns a rate below 1/s into "s/ pages"; OCR runs at about a page per second
+_BAR = "{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_noinv_fmt}]"
 
 
 def _update_with_progress(settings: Settings, embedder, rebuild: bool = False) -> IndexReport:  # noqa: ANN001
@@ -84,7 +86,7 @@ def _update_with_progress(settings: Settings, embedder, rebuild: bool = False) -
         if bar is None or done < bar.n or bar.total != total:  # a stage that starts again: the next scan
             if bar is not None:
                 bar.close()
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit=_UNITS.get(stage, ""))
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit=_UNITS.get(stage, ""), bar_format=_BAR)
         bar.update(done - bar.n)
         if done >= total:
             bar.close()

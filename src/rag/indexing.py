@@ -253,6 +253,8 @@ def _read_and_chunk(
     to report.duplicates."""
     documents: dict[str, Document] = {}
     chunks: list[Chunk] = []
+    if progress and paths:  # the bar appears before the first file, which may be a long scan
+        progress("reading", 0, len(paths))
     for done, rel in enumerate(paths, start=1):
         try:
             _check_size(files[rel], rel, settings.max_file_mb)
