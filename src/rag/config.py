@@ -35,8 +35,8 @@ class Settings(BaseSettings):
     # Scans: PDF pages without a text layer and images are read with Tesseract (rag.ocr).
     ocr: OcrMode = "auto"  # "off": Tesseract never runs; images and PDFs without text are skipped
     ocr_languages: str = Field("nld+eng", pattern=r"^[a-z][a-z_]*(\+[a-z][a-z_]*)*$")  # Tesseract codes
-    # About a second per page on 2 cores (benchmarks/README.md): 500 pages is ~10 minutes. A larger
-    # scan is skipped with a message rather than stalling the build for an hour.
+    # One to three seconds per A4 page on 2 shared cores (benchmarks/README.md): 500 pages is 10-25
+    # minutes. A larger scan is skipped with a message rather than stalling the build for hours.
     ocr_max_pages: int = Field(500, gt=0)
 
     # Embeddings

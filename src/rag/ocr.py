@@ -2,8 +2,8 @@
 
 The `tesseract` command runs once per page in a child process, with no Python binding between:
 - Speed: Tesseract's OpenMP threads fight over two shared cores. With OMP_THREAD_LIMIT=1 set for
-  the child alone, a page took 1.1 s instead of 4.2 s on this project's machine
-  (benchmarks/README.md). pytesseract runs the same command but hands it this process's whole
+  the child alone, an A4 page took 1.5 s instead of 7.1 s on this project's machine
+  (benchmarks/ocr_speed.py). pytesseract runs the same command but hands it this process's whole
   environment, so the limit could only be set for the whole app, chat threads included;
   tesserocr runs Tesseract inside this process.
 - Robustness: a crash or endless loop of Tesseract on a damaged scan ends that child (after a
@@ -128,7 +128,7 @@ class Ocr:
             raise DocumentError(
                 relative,
                 f"has {len(pages)} scanned pages, more than RAG_OCR_MAX_PAGES ({self.max_pages}): "
-                "raise that limit to index it (OCR takes about a second per page)",
+                "raise that limit to index it (OCR takes one to three seconds per page)",
             )
         known = self._cached(sha256)
         if any(page not in known for page in pages) and self.missing_packages():
