@@ -111,19 +111,23 @@ def render_text(paragraphs: list[str], width_px: int = 1800, size_pt: float = 12
 
 def write_scan_pdf(path: Path, pages: list) -> Path:
     """A PDF whose pages are text (str: a real text layer) or images (PIL image: a scanned page,
-    sized to the image at DPI, with no text layer)."""
+    sized to the image at DPI, with no text layer; (image, str): the same with the string stamped
+    on it as text, as scanners and archives add page numbers)."""
     from fpdf import FPDF
 
     pdf = FPDF(unit="mm")
-    pdf.set_font("helvetica", size=12)
+    pdf.set_font("helvetica", size=8)
     for page in pages:
         if isinstance(page, str):
             pdf.add_page(format="A4")
             pdf.multi_cell(0, 10, page, new_x="LMARGIN", new_y="NEXT")
-        else:
-            width, height = page.width * 25.4 / DPI, page.height * 25.4 / DPI
-            pdf.add_page(format=(width, height))
-            pdf.image(page, x=0, y=0, w=width, h=height)
+            continue
+        image, stamp = page if isinstance(page, tuple) else (page, "")
+        width, height = image.width * 25.4 / DPI, image.height * 25.4 / DPI
+        pdf.add_page(format=(width, height))
+        pdf.image(image, x=0, y=0, w=width, h=height)
+        if stamp:
+            pdf.text(2, height - 2, stamp)
     pdf.output(str(path))
     return path
 

@@ -100,6 +100,15 @@ def test_a_mixed_pdf_reads_only_its_scanned_page_and_cites_the_right_page(tmp_pa
 
 
 @needs_tesseract
+def test_a_scanned_page_with_a_stamped_page_number_is_still_read(tmp_path: Path, scan: Image.Image) -> None:
+    path = write_scan_pdf(tmp_path / "archief.pdf", [(scan, "Pagina 1 van 1")])  # 11 letters, digits
+
+    doc = load_document(path, tmp_path, ocr(tmp_path))
+
+    assert doc.ocr_pages == (1,) and "Lindelaan" in doc.text
+
+
+@needs_tesseract
 @pytest.mark.parametrize("degrees", [90, 180])
 def test_a_rotated_scan_is_turned_upright(tmp_path: Path, scan: Image.Image, degrees: int) -> None:
     path = save_png(scan.rotate(degrees, expand=True, fillcolor=255), tmp_path / "gedraaid.png")
