@@ -72,7 +72,7 @@ def index_command(
 
 
 _UNITS = {"reading": " files", "ocr": " pages", "embedding": " chunks"}
-# tqdm's default turns a rate below 1/s into "s/ pages"; OCR runs at about a page per second
+# tqdm's default turns a rate below 1/s into "2.50s/ pages"; OCR runs at 0.3-1 pages/s here
 _BAR = "{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_noinv_fmt}]"
 
 
