@@ -100,6 +100,18 @@ def test_a_mixed_pdf_reads_only_its_scanned_page_and_cites_the_right_page(tmp_pa
 
 
 @needs_tesseract
+def test_a_multipage_tiff_gives_each_page_its_own_number(tmp_path: Path, scan: Image.Image) -> None:
+    second = render_text(["Tweede pagina van de fax: de buurtapp wordt in maart gelanceerd."])
+    path = tmp_path / "fax.tif"
+    scan.convert("1").save(path, save_all=True, append_images=[second.convert("1")], compression="group4", dpi=(300, 300))
+
+    doc = load_document(path, tmp_path, ocr(tmp_path))
+
+    assert doc.ocr_pages == (1, 2) and len(doc.page_starts) == 2
+    assert doc.page_at(doc.text.index("Lindelaan")) == 1 and doc.page_at(doc.text.index("buurtapp")) == 2
+
+
+@needs_tesseract
 def test_a_scanned_page_with_a_stamped_page_number_is_still_read(tmp_path: Path, scan: Image.Image) -> None:
     path = write_scan_pdf(tmp_path / "archief.pdf", [(scan, "Pagina 1 van 1")])  # 11 letters, digits
 
