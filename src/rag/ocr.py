@@ -8,8 +8,8 @@ The `tesseract` command runs once per page in a child process, with no Python bi
   tesserocr runs Tesseract inside this process.
 - Robustness: a crash or endless loop of Tesseract on a damaged scan ends that child (after a
   timeout), never the build or the chat that started it.
-- ocrmypdf writes a whole new PDF (through pikepdf, and Ghostscript: one more system package) for
-  text that is only needed as text, and reads whole files where only some pages need it.
+- ocrmypdf writes a whole new PDF (through pikepdf, and Ghostscript: one more system package)
+  where only the text of some pages is needed.
 pypdfium2 (a well-kept binding of Chrome's PDFium, carried in its wheel) renders PDF pages, so
 Tesseract (`tesseract-ocr`, `tesseract-ocr-nld`) is the only system package.
 
