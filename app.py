@@ -53,8 +53,14 @@ def main() -> None:
         retriever = None
         st.error(str(error), icon=":material/error:")
         st.info(texts("index_problem"))
-        st.button(texts("rebuild_now"), type="primary", icon=":material/build:",
-                  on_click=build.request_rebuild, args=("main",), key="rebuild_main")
+        st.button(
+            texts("rebuild_now"),
+            type="primary",
+            icon=":material/build:",
+            on_click=build.request_rebuild,
+            args=("main",),
+            key="rebuild_main",
+        )
     sidebar.render_status(slots.status, settings, retriever, texts)
 
     views.render_history(messages, texts)

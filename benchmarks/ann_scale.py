@@ -89,9 +89,12 @@ def measure(n: int, shape: str, n_queries: int, rng: np.random.Generator) -> dic
     ids = result.pop("ids")
     result["recall_at_10"] = recall(ids["hnsw_k10"], ids["flat_k10"])
     result["recall_at_50"] = recall(ids["hnsw_k50"], ids["flat_k50"])
-    print(f"{shape:>9} {n:>7,}: flat k10 p50 {result['flat_k10']['p50_ms']:.1f} ms, "
-          f"hnsw k10 p50 {result['hnsw_k10']['p50_ms']:.2f} ms, recall@10 {result['recall_at_10']:.3f}, "
-          f"hnsw build {result['hnsw_build_s']:.0f} s", flush=True)
+    print(
+        f"{shape:>9} {n:>7,}: flat k10 p50 {result['flat_k10']['p50_ms']:.1f} ms, "
+        f"hnsw k10 p50 {result['hnsw_k10']['p50_ms']:.2f} ms, recall@10 {result['recall_at_10']:.3f}, "
+        f"hnsw build {result['hnsw_build_s']:.0f} s",
+        flush=True,
+    )
     return result
 
 
@@ -110,19 +113,36 @@ def main() -> None:
         for n in args.sizes.split(",")
     ]
     rows = [
-        [r["shape"], f"{r['chunks']:,}",
-         f"{r['flat_k10']['p50_ms']:.1f} / {r['flat_k10']['p95_ms']:.1f}",
-         f"{r['hnsw_k10']['p50_ms']:.2f} / {r['hnsw_k10']['p95_ms']:.2f}",
-         f"{r['hnsw_k50']['p50_ms']:.2f} / {r['hnsw_k50']['p95_ms']:.2f}",
-         f"{r['recall_at_10']:.3f}", f"{r['recall_at_50']:.3f}",
-         f"{r['flat_bytes'] / 2**20:,.0f} / {r['hnsw_bytes'] / 2**20:,.0f}",
-         f"{r['hnsw_build_s']:.0f}"]
+        [
+            r["shape"],
+            f"{r['chunks']:,}",
+            f"{r['flat_k10']['p50_ms']:.1f} / {r['flat_k10']['p95_ms']:.1f}",
+            f"{r['hnsw_k10']['p50_ms']:.2f} / {r['hnsw_k10']['p95_ms']:.2f}",
+            f"{r['hnsw_k50']['p50_ms']:.2f} / {r['hnsw_k50']['p95_ms']:.2f}",
+            f"{r['recall_at_10']:.3f}",
+            f"{r['recall_at_50']:.3f}",
+            f"{r['flat_bytes'] / 2**20:,.0f} / {r['hnsw_bytes'] / 2**20:,.0f}",
+            f"{r['hnsw_build_s']:.0f}",
+        ]
         for r in runs
     ]
     print()
-    print(table(["vectors", "chunks", "flat k=10 p50 / p95 ms", "HNSW k=10 p50 / p95 ms",
-                 "HNSW k=50 p50 / p95 ms", "recall@10", "recall@50", "index MiB flat / HNSW",
-                 "HNSW build s"], rows))
+    print(
+        table(
+            [
+                "vectors",
+                "chunks",
+                "flat k=10 p50 / p95 ms",
+                "HNSW k=10 p50 / p95 ms",
+                "HNSW k=50 p50 / p95 ms",
+                "recall@10",
+                "recall@50",
+                "index MiB flat / HNSW",
+                "HNSW build s",
+            ],
+            rows,
+        )
+    )
     path = write_results("ann_scale", {"machine": info, "queries": args.queries, "runs": runs})
     print(f"\nresults: {path}")
 

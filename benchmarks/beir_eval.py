@@ -133,8 +133,11 @@ def main() -> None:
     parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16"])
     parser.add_argument("--weights", default="0.5,0.6,0.7,0.8,0.9")
     parser.add_argument("--candidates", default="10,20,30,50,100,200")
-    parser.add_argument("--prompt-check", action="store_true",
-                        help="also encode the passages directly with 3 prompt variants (dense only)")
+    parser.add_argument(
+        "--prompt-check",
+        action="store_true",
+        help="also encode the passages directly with 3 prompt variants (dense only)",
+    )
     parser.add_argument("--out", default="beir_eval", help="name of the results file")
     args = parser.parse_args()
     weights = [float(w) for w in args.weights.split(",")]
@@ -152,10 +155,13 @@ def main() -> None:
     config = settings(corpus_dir=corpus, index_dir=index_dir, embed_dtype=args.dtype)
     embedder = Embedder.from_settings(config)
     report = update_index(config, embedder)
-    print(f"{len(passages)} passages ({written} files written), {report.chunks} chunks; "
-          f"{report.embedded_chunks} embedded in {report.seconds:.1f} s "
-          f"({'reused the cached index' if not report.embedded_chunks else 'built'}); "
-          f"{len(queries)} queries; dtype {embedder.dtype}", flush=True)
+    print(
+        f"{len(passages)} passages ({written} files written), {report.chunks} chunks; "
+        f"{report.embedded_chunks} embedded in {report.seconds:.1f} s "
+        f"({'reused the cached index' if not report.embedded_chunks else 'built'}); "
+        f"{len(queries)} queries; dtype {embedder.dtype}",
+        flush=True,
+    )
 
     queries_embedder = CachedQueries(embedder)
     retriever = Retriever(store.load(index_dir), queries_embedder, config)
@@ -167,45 +173,92 @@ def main() -> None:
         for weight in weights:
             retriever.settings = config.model_copy(update={"dense_weight": weight, "candidates": depth})
             scores = evaluate(retriever, queries, relevant, "hybrid")
-            scores.update(dense_weight=weight, candidates=depth,
-                          beats_both=all(scores[m] >= best[m] for m in best))
+            scores.update(
+                dense_weight=weight, candidates=depth, beats_both=all(scores[m] >= best[m] for m in best)
+            )
             sweep.append(scores)
 
-    variants = prompt_check(embedder, queries_embedder, passages, queries, relevant) if args.prompt_check else {}
+    variants = (
+        prompt_check(embedder, queries_embedder, passages, queries, relevant) if args.prompt_check else {}
+    )
 
     n = len(queries)
-    print(f"\ndutch-gov-faq dev: {n} queries, {len(passages)} passages, {report.chunks} chunks; "
-          f"dtype {embedder.dtype}; hybrid = dense_weight {config.dense_weight}, "
-          f"candidates {config.candidates} (defaults)\n")
-    print(table(["mode", "recall@1", "recall@5", "MRR@10"],
-                [[mode, m["recall@1"], m["recall@5"], m["mrr@10"]] for mode, m in modes.items()]))
-    print(f"\nHybrid sweep (✅ = recall@5 ≥ {best['recall@5']:.3f} and MRR@10 ≥ {best['mrr@10']:.3f}, "
-          f"the better of dense and BM25; 1 query = {1 / n:.3f})\n")
-    print(table(["candidates", "dense_weight", "recall@1", "recall@5", "MRR@10", "≥ both"],
-                [[s["candidates"], s["dense_weight"], s["recall@1"], s["recall@5"], s["mrr@10"],
-                  "✅" if s["beats_both"] else ""] for s in sweep]))
+    print(
+        f"\ndutch-gov-faq dev: {n} queries, {len(passages)} passages, {report.chunks} chunks; "
+        f"dtype {embedder.dtype}; hybrid = dense_weight {config.dense_weight}, "
+        f"candidates {config.candidates} (defaults)\n"
+    )
+    print(
+        table(
+            ["mode", "recall@1", "recall@5", "MRR@10"],
+            [[mode, m["recall@1"], m["recall@5"], m["mrr@10"]] for mode, m in modes.items()],
+        )
+    )
+    print(
+        f"\nHybrid sweep (✅ = recall@5 ≥ {best['recall@5']:.3f} and MRR@10 ≥ {best['mrr@10']:.3f}, "
+        f"the better of dense and BM25; 1 query = {1 / n:.3f})\n"
+    )
+    print(
+        table(
+            ["candidates", "dense_weight", "recall@1", "recall@5", "MRR@10", "≥ both"],
+            [
+                [
+                    s["candidates"],
+                    s["dense_weight"],
+                    s["recall@1"],
+                    s["recall@5"],
+                    s["mrr@10"],
+                    "✅" if s["beats_both"] else "",
+                ]
+                for s in sweep
+            ],
+        )
+    )
     if variants:
         print("\nDense retrieval, passages encoded directly (no chunking) — document prompt variants:\n")
-        print(table(["embedded document text", "recall@1", "recall@5", "MRR@10"],
-                    [["product index (`title: {title} | text: # {title} {text}`)",
-                      modes["dense"]["recall@1"], modes["dense"]["recall@5"], modes["dense"]["mrr@10"]]]
-                    + [[label, m["recall@1"], m["recall@5"], m["mrr@10"]] for label, m in variants.items()]))
+        print(
+            table(
+                ["embedded document text", "recall@1", "recall@5", "MRR@10"],
+                [
+                    [
+                        "product index (`title: {title} | text: # {title} {text}`)",
+                        modes["dense"]["recall@1"],
+                        modes["dense"]["recall@5"],
+                        modes["dense"]["mrr@10"],
+                    ]
+                ]
+                + [[label, m["recall@1"], m["recall@5"], m["mrr@10"]] for label, m in variants.items()],
+            )
+        )
     winners = [s for s in sweep if s["beats_both"]]
     if winners:
         top = max(winners, key=lambda s: (s["mrr@10"], s["recall@5"], s["recall@1"]))
-        print(f"\nbest passing setting: dense_weight {top['dense_weight']}, candidates "
-              f"{top['candidates']} (MRR@10 {top['mrr@10']:.3f}, recall@5 {top['recall@5']:.3f})")
+        print(
+            f"\nbest passing setting: dense_weight {top['dense_weight']}, candidates "
+            f"{top['candidates']} (MRR@10 {top['mrr@10']:.3f}, recall@5 {top['recall@5']:.3f})"
+        )
     else:
         print("\nno swept setting makes hybrid ≥ both dense and BM25 on recall@5 and MRR@10")
 
-    path = write_results(args.out, {
-        "machine": machine(), "data": str(args.data), "dtype": embedder.dtype,
-        "passages": len(passages), "chunks": report.chunks, "queries": n,
-        "index_seconds": report.seconds, "embedded_chunks": report.embedded_chunks,
-        "query_encode_seconds": queries_embedder.seconds,
-        "defaults": {"dense_weight": config.dense_weight, "candidates": config.candidates},
-        "modes": modes, "best_single": best, "sweep": sweep, "prompt_variants": variants,
-    })
+    path = write_results(
+        args.out,
+        {
+            "machine": machine(),
+            "data": str(args.data),
+            "dtype": embedder.dtype,
+            "passages": len(passages),
+            "chunks": report.chunks,
+            "queries": n,
+            "index_seconds": report.seconds,
+            "embedded_chunks": report.embedded_chunks,
+            "query_encode_seconds": queries_embedder.seconds,
+            "defaults": {"dense_weight": config.dense_weight, "candidates": config.candidates},
+            "modes": modes,
+            "best_single": best,
+            "sweep": sweep,
+            "prompt_variants": variants,
+        },
+    )
     print(f"\nresults: {path}")
 
 

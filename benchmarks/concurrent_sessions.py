@@ -30,11 +30,14 @@ from _common import REPO, machine, percentiles, table, write_results
 
 CHROMIUM = "/usr/bin/chromium"
 FINISHED = "extractief · "  # the caption under every finished answer, refusals included
-START_TIMER = """() => { window.ragSent = performance.now(); window.ragDone = null;
+START_TIMER = (
+    """() => { window.ragSent = performance.now(); window.ragDone = null;
   const check = () => { if (window.ragDone === null && document.body.innerText.includes('%s'))
     window.ragDone = performance.now(); };
   new MutationObserver(check).observe(document.body, {childList: true, subtree: true, characterData: true}); }
-""" % FINISHED
+"""
+    % FINISHED
+)
 
 
 def memory_mb(pid: int) -> dict[str, float]:
@@ -46,11 +49,20 @@ def start_server(corpus: Path, index_dir: Path) -> tuple[subprocess.Popen, str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "RAG_LLM": "extractive", "RAG_CORPUS_DIR": str(corpus),
-           "RAG_INDEX_DIR": str(index_dir), "RAG_MODELS_DIR": str(REPO / "models")}
+    env = {
+        **os.environ,
+        "RAG_LLM": "extractive",
+        "RAG_CORPUS_DIR": str(corpus),
+        "RAG_INDEX_DIR": str(index_dir),
+        "RAG_MODELS_DIR": str(REPO / "models"),
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     url = f"http://localhost:{port}"
     for _ in range(300):
@@ -103,16 +115,25 @@ def main() -> None:
             browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
             first = browser.new_page()  # loads the model and the index once, before the waves
             first.goto(url)
-            first.wait_for_selector("textarea[data-testid='stChatInputTextArea']:not([disabled])", timeout=900_000)
+            first.wait_for_selector(
+                "textarea[data-testid='stChatInputTextArea']:not([disabled])", timeout=900_000
+            )
             idle = memory_mb(server.pid)["VmRSS"]
             for number in range(args.waves):
                 batch = questions[number * args.sessions : (number + 1) * args.sessions]
                 result = {**wave(browser, url, batch), "rss_after_mb": memory_mb(server.pid)["VmRSS"]}
                 results.append(result)
                 times = result["answer_seconds"]
-                rows.append([number + 1, args.sessions, result["failed"],
-                             f"{times['p50_ms'] / 1000:.1f} / {times['p95_ms'] / 1000:.1f}",
-                             f"{result['wall_s']:.0f}", f"{result['rss_after_mb']:,.0f}"])
+                rows.append(
+                    [
+                        number + 1,
+                        args.sessions,
+                        result["failed"],
+                        f"{times['p50_ms'] / 1000:.1f} / {times['p95_ms'] / 1000:.1f}",
+                        f"{result['wall_s']:.0f}",
+                        f"{result['rss_after_mb']:,.0f}",
+                    ]
+                )
             peak = memory_mb(server.pid)["VmHWM"]
             browser.close()
     finally:
@@ -120,9 +141,16 @@ def main() -> None:
         server.wait(timeout=30)
     print(f"server RSS with model and index loaded: {idle:,.0f} MiB; peak: {peak:,.0f} MiB")
     print(table(["wave", "sessions", "failed", "answer p50 / p95 s", "wall s", "server RSS after MiB"], rows))
-    path = write_results("concurrent_sessions", {
-        "machine": machine(), "sessions": args.sessions, "idle_rss_mb": idle, "peak_rss_mb": peak, "waves": results,
-    })
+    path = write_results(
+        "concurrent_sessions",
+        {
+            "machine": machine(),
+            "sessions": args.sessions,
+            "idle_rss_mb": idle,
+            "peak_rss_mb": peak,
+            "waves": results,
+        },
+    )
     print(f"\nresults: {path}")
 
 

@@ -93,10 +93,12 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     chunks = speed_chunks(args.data, args.chunks)
     path, batch_size = resolve_model_path(Settings()), Settings().embed_batch_size
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"CPU capability {torch.backends.cpu.get_cpu_capability()}, batch size {batch_size}, "
-          f"load average {os.getloadavg()[0]:.1f}; {len(chunks)} chunks of "
-          f"{np.mean([len(t) for _, t in chunks]):.0f} characters on average")
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"CPU capability {torch.backends.cpu.get_cpu_capability()}, batch size {batch_size}, "
+        f"load average {os.getloadavg()[0]:.1f}; {len(chunks)} chunks of "
+        f"{np.mean([len(t) for _, t in chunks]):.0f} characters on average"
+    )
     embedders = {dtype: Embedder(path, dtype, batch_size) for dtype in DTYPES}
     vectors = {dtype: e.encode_documents(chunks) for dtype, e in embedders.items()}  # + warm-up
     rates: dict[str, list[float]] = {dtype: [] for dtype in DTYPES}
@@ -104,8 +106,10 @@ def main() -> None:
         for dtype, embedder in embedders.items():
             rates[dtype].append(rate(embedder, chunks))
     for dtype in DTYPES:
-        print(f"{dtype:9} {max(rates[dtype]):5.2f} chunks/s (best of {args.rounds}: "
-              f"{', '.join(f'{r:.2f}' for r in rates[dtype])})")
+        print(
+            f"{dtype:9} {max(rates[dtype]):5.2f} chunks/s (best of {args.rounds}: "
+            f"{', '.join(f'{r:.2f}' for r in rates[dtype])})"
+        )
     cosine = np.sum(vectors["float32"] * vectors["bfloat16"], axis=1)
     print(f"cosine(float32, bfloat16) per chunk: mean {cosine.mean():.4f}, min {cosine.min():.4f}")
     if args.skip_faq:

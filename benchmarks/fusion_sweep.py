@@ -57,15 +57,17 @@ def main() -> None:
         "bm25": scores([[row for row, _ in lexical] for _, lexical in lists]),
     }
     for weight in WEIGHTS:
-        results[f"rrf w={weight}"] = scores(
-            [[f.row for f in weighted_rrf(d, b, weight)] for d, b in lists])
+        results[f"rrf w={weight}"] = scores([[f.row for f in weighted_rrf(d, b, weight)] for d, b in lists])
         results[f"minmax w={weight}"] = scores(
-            [[f.row for f in weighted_score_fusion(d, b, weight)] for d, b in lists])
+            [[f.row for f in weighted_score_fusion(d, b, weight)] for d, b in lists]
+        )
 
     print(f"{args.questions}: {len(cases)} answerable questions, {args.candidates} candidates per list")
     print(table(["method", "recall@1", f"recall@{args.k}", "MRR@10"], [[m, *v] for m, v in results.items()]))
     name = "fusion_sweep_" + (args.questions.stem or args.questions.name)
-    print(f"\nresults: {write_results(name, {'machine': machine(), 'questions': str(args.questions), 'candidates': args.candidates, 'scores': results})}")
+    print(
+        f"\nresults: {write_results(name, {'machine': machine(), 'questions': str(args.questions), 'candidates': args.candidates, 'scores': results})}"
+    )
 
 
 if __name__ == "__main__":

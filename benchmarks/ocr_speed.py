@@ -86,8 +86,12 @@ def bare_tesseract(png: Path, threads: str | None, runs: int = 2) -> float:
         environment["OMP_THREAD_LIMIT"] = threads
     started = time.perf_counter()
     for _ in range(runs):
-        subprocess.run(["tesseract", str(png), "stdout", "-l", "nld+eng", "--psm", "3"],
-                       capture_output=True, env=environment, check=True)
+        subprocess.run(
+            ["tesseract", str(png), "stdout", "-l", "nld+eng", "--psm", "3"],
+            capture_output=True,
+            env=environment,
+            check=True,
+        )
     return (time.perf_counter() - started) / runs
 
 
@@ -105,7 +109,9 @@ def main() -> None:
         text, starts, per_page = read(pdf, folder)
         total = time.perf_counter() - started
         bounds = [*starts, len(text)]
-        cers = [character_error_rate(text[a:b], " ".join(page)) for a, b, page in zip(bounds, bounds[1:], texts)]
+        cers = [
+            character_error_rate(text[a:b], " ".join(page)) for a, b, page in zip(bounds, bounds[1:], texts)
+        ]
 
         turned = {}
         for degrees in (90, 180):
@@ -113,8 +119,10 @@ def main() -> None:
             images[0].rotate(degrees, expand=True, fillcolor=255).save(png, dpi=(300, 300))
             began = time.perf_counter()
             recognised, _, _ = read(png, folder)
-            turned[degrees] = {"seconds": time.perf_counter() - began,
-                               "cer": character_error_rate(recognised, " ".join(texts[0]))}
+            turned[degrees] = {
+                "seconds": time.perf_counter() - began,
+                "cer": character_error_rate(recognised, " ".join(texts[0])),
+            }
         blank = folder / "blank.png"
         a4(render_text([""], **A4)).save(blank, dpi=(300, 300))
         began = time.perf_counter()
@@ -141,11 +149,18 @@ def main() -> None:
         "cer_max": max(cers),
         "turned": turned,
         "blank_page_seconds": blank_seconds,
-        "bare_tesseract_seconds_per_page": {"openmp_default": openmp["default"], "omp_thread_limit_1": openmp["1"]},
+        "bare_tesseract_seconds_per_page": {
+            "openmp_default": openmp["default"],
+            "omp_thread_limit_1": openmp["1"],
+        },
     }
     rows = [
-        [f"{len(texts)} A4 pages, image-only PDF", f"{result['pages_per_second']:.2f}",
-         f"{min(per_page):.2f}–{max(per_page):.2f}", f"{result['cer_mean']:.4f} (max {result['cer_max']:.4f})"],
+        [
+            f"{len(texts)} A4 pages, image-only PDF",
+            f"{result['pages_per_second']:.2f}",
+            f"{min(per_page):.2f}–{max(per_page):.2f}",
+            f"{result['cer_mean']:.4f} (max {result['cer_max']:.4f})",
+        ],
         *[[f"page turned {d}°", "", f"{t['seconds']:.2f}", f"{t['cer']:.4f}"] for d, t in turned.items()],
         ["blank page", "", f"{blank_seconds:.2f}", "–"],
         ["bare tesseract, OpenMP default", "", f"{openmp['default']:.2f}", ""],

@@ -68,12 +68,26 @@ def make_store(n: int, texts: list[str], titles: list[str], rng: np.random.Gener
     from rag.types import Chunk
 
     chunks = [
-        Chunk(id=f"c{i}", doc=f"doc{i // 20}.md", title=titles[i // 20], headings=(), start=0,
-              end=len(text), text=text)
+        Chunk(
+            id=f"c{i}",
+            doc=f"doc{i // 20}.md",
+            title=titles[i // 20],
+            headings=(),
+            start=0,
+            end=len(text),
+            text=text,
+        )
         for i, text in enumerate(texts)
     ]
-    manifest = Manifest(format_version=1, model="synthetic", dimension=DIM, chunk_size=1000,
-                        chunk_overlap=150, index_type="flat", built_at=time.time())
+    manifest = Manifest(
+        format_version=1,
+        model="synthetic",
+        dimension=DIM,
+        chunk_size=1000,
+        chunk_overlap=150,
+        index_type="flat",
+        built_at=time.time(),
+    )
     return IndexStore(manifest, chunks, unit_vectors(n, rng), {})
 
 
@@ -113,11 +127,16 @@ def main() -> None:
     from rag.retrieval.retriever import Retriever
 
     rng = np.random.default_rng(20261123)
-    queries = [json.loads(line)["text"] for line in
-               (DATA / "dutch-gov-faq" / "queries-dev.jsonl").open(encoding="utf-8")]
+    queries = [
+        json.loads(line)["text"]
+        for line in (DATA / "dutch-gov-faq" / "queries-dev.jsonl").open(encoding="utf-8")
+    ]
     words, p = corpus_vocabulary()
-    print(f"vocabulary: {len(words)} words from dutch-open-corpus; {len(queries)} queries; "
-          f"faiss {faiss.__version__} with {faiss.omp_get_max_threads()} threads", flush=True)
+    print(
+        f"vocabulary: {len(words)} words from dutch-open-corpus; {len(queries)} queries; "
+        f"faiss {faiss.__version__} with {faiss.omp_get_max_threads()} threads",
+        flush=True,
+    )
     stub = StubEmbedder(queries, rng)
     config = settings()
 
@@ -129,13 +148,24 @@ def main() -> None:
         embedder = Embedder.from_settings(config)
         samples = time_calls(lambda q: embedder.encode_queries([q]), queries, len(queries))
         encode = percentiles(samples)
-        print(f"query encode ({embedder.dtype}): p50 {encode['p50_ms']:.1f} ms, "
-              f"p95 {encode['p95_ms']:.1f} ms", flush=True)
+        print(
+            f"query encode ({embedder.dtype}): p50 {encode['p50_ms']:.1f} ms, p95 {encode['p95_ms']:.1f} ms",
+            flush=True,
+        )
 
-    results = {"machine": machine(), "vocabulary": len(words), "queries": len(queries),
-               "words_per_chunk": WORDS_PER_CHUNK, "dimension": DIM, "top_k": config.top_k,
-               "candidates": config.candidates, "dense_weight": config.dense_weight,
-               "dtype": embedder.dtype if embedder else None, "query_encode": encode, "sizes": {}}
+    results = {
+        "machine": machine(),
+        "vocabulary": len(words),
+        "queries": len(queries),
+        "words_per_chunk": WORDS_PER_CHUNK,
+        "dimension": DIM,
+        "top_k": config.top_k,
+        "candidates": config.candidates,
+        "dense_weight": config.dense_weight,
+        "dtype": embedder.dtype if embedder else None,
+        "query_encode": encode,
+        "sizes": {},
+    }
     for n in sizes:
         started = time.perf_counter()
         texts = synthetic_texts(n, words, p, rng)
@@ -146,21 +176,33 @@ def main() -> None:
         gen_s = time.perf_counter() - started
         qv = stub.vectors
         res: dict = {"generate_s": gen_s}
-        res["faiss_flat_k5"] = percentiles(time_calls(lambda q: index.search(qv[q][None], 5), queries, args.repeats))
-        res["faiss_flat_k50"] = percentiles(time_calls(lambda q: index.search(qv[q][None], 50), queries, args.repeats))
+        res["faiss_flat_k5"] = percentiles(
+            time_calls(lambda q: index.search(qv[q][None], 5), queries, args.repeats)
+        )
+        res["faiss_flat_k50"] = percentiles(
+            time_calls(lambda q: index.search(qv[q][None], 50), queries, args.repeats)
+        )
 
         fast = Retriever(index, stub, config)
         started = time.perf_counter()
         fast.bm25  # noqa: B018 - what the first hybrid query pays
         res["bm25_build_s"] = time.perf_counter() - started
         res["bm25_k50"] = percentiles(time_calls(lambda q: fast.bm25.search(q, 50), queries, args.repeats))
-        res["dense_a"] = percentiles(time_calls(lambda q: fast.search(q, mode="dense"), queries, args.repeats))
-        res["hybrid_a"] = percentiles(time_calls(lambda q: fast.search(q, mode="hybrid"), queries, args.repeats))
+        res["dense_a"] = percentiles(
+            time_calls(lambda q: fast.search(q, mode="dense"), queries, args.repeats)
+        )
+        res["hybrid_a"] = percentiles(
+            time_calls(lambda q: fast.search(q, mode="hybrid"), queries, args.repeats)
+        )
         if embedder is not None:
             real = Retriever(index, embedder, config)
             real.__dict__["bm25"] = fast.bm25  # the same BM25 index, already built
-            res["dense_b"] = percentiles(time_calls(lambda q: real.search(q, mode="dense"), queries, len(queries)))
-            res["hybrid_b"] = percentiles(time_calls(lambda q: real.search(q, mode="hybrid"), queries, len(queries)))
+            res["dense_b"] = percentiles(
+                time_calls(lambda q: real.search(q, mode="dense"), queries, len(queries))
+            )
+            res["hybrid_b"] = percentiles(
+                time_calls(lambda q: real.search(q, mode="hybrid"), queries, len(queries))
+            )
 
         if args.hnsw and n == max(sizes):
             from rag.store import build_faiss
@@ -168,38 +210,51 @@ def main() -> None:
             started = time.perf_counter()
             hnsw_index = build_faiss(index.vectors, "hnsw")  # the product's HNSW parameters
             res["hnsw_build_s"] = time.perf_counter() - started
-            res["faiss_hnsw_k5"] = percentiles(time_calls(
-                lambda q: hnsw_index.search(qv[q][None], 5), queries, args.repeats))
-            res["faiss_hnsw_k50"] = percentiles(time_calls(
-                lambda q: hnsw_index.search(qv[q][None], 50), queries, args.repeats))
+            res["faiss_hnsw_k5"] = percentiles(
+                time_calls(lambda q: hnsw_index.search(qv[q][None], 5), queries, args.repeats)
+            )
+            res["faiss_hnsw_k50"] = percentiles(
+                time_calls(lambda q: hnsw_index.search(qv[q][None], 50), queries, args.repeats)
+            )
             matrix = np.stack([qv[q] for q in queries])
             _, exact = index.faiss_index.search(matrix, 5)
             _, approx = hnsw_index.search(matrix, 5)
-            res["hnsw_recall_at_5"] = float(np.mean(
-                [len(set(a) & set(e)) / 5 for a, e in zip(approx, exact, strict=True)]))
+            res["hnsw_recall_at_5"] = float(
+                np.mean([len(set(a) & set(e)) / 5 for a, e in zip(approx, exact, strict=True)])
+            )
             # Random vectors are the hardest case for HNSW; real embeddings cluster.
 
         results["sizes"][str(n)] = res
-        print(f"{n:>7} chunks: faiss k50 p50 {res['faiss_flat_k50']['p50_ms']:.2f} ms, "
-              f"bm25 build {res['bm25_build_s']:.1f} s, hybrid(a) p50 {res['hybrid_a']['p50_ms']:.2f} ms",
-              flush=True)
+        print(
+            f"{n:>7} chunks: faiss k50 p50 {res['faiss_flat_k50']['p50_ms']:.2f} ms, "
+            f"bm25 build {res['bm25_build_s']:.1f} s, hybrid(a) p50 {res['hybrid_a']['p50_ms']:.2f} ms",
+            flush=True,
+        )
         del index, fast
         gc.collect()
 
     print()
-    print(f"Synthetic index: random unit {DIM}-d vectors, ~{WORDS_PER_CHUNK}-word texts from the "
-          f"corpus vocabulary; k={config.top_k}, candidates={config.candidates}; per query, ms")
+    print(
+        f"Synthetic index: random unit {DIM}-d vectors, ~{WORDS_PER_CHUNK}-word texts from the "
+        f"corpus vocabulary; k={config.top_k}, candidates={config.candidates}; per query, ms"
+    )
     if encode:
-        print(f"Query embedding alone ({results['dtype']}): p50 {encode['p50_ms']:.1f} ms, "
-              f"p95 {encode['p95_ms']:.1f} ms (n={encode['n']})")
+        print(
+            f"Query embedding alone ({results['dtype']}): p50 {encode['p50_ms']:.1f} ms, "
+            f"p95 {encode['p95_ms']:.1f} ms (n={encode['n']})"
+        )
     print()
-    measures = [("FAISS flat, k=5", "faiss_flat_k5"), ("FAISS flat, k=50", "faiss_flat_k50"),
-                ("BM25 search, k=50", "bm25_k50"),
-                ("search dense (a: no query embedding)", "dense_a"),
-                ("search hybrid (a: no query embedding)", "hybrid_a"),
-                ("search dense (b: with query embedding)", "dense_b"),
-                ("search hybrid (b: with query embedding)", "hybrid_b"),
-                ("FAISS HNSW, k=5", "faiss_hnsw_k5"), ("FAISS HNSW, k=50", "faiss_hnsw_k50")]
+    measures = [
+        ("FAISS flat, k=5", "faiss_flat_k5"),
+        ("FAISS flat, k=50", "faiss_flat_k50"),
+        ("BM25 search, k=50", "bm25_k50"),
+        ("search dense (a: no query embedding)", "dense_a"),
+        ("search hybrid (a: no query embedding)", "hybrid_a"),
+        ("search dense (b: with query embedding)", "dense_b"),
+        ("search hybrid (b: with query embedding)", "hybrid_b"),
+        ("FAISS HNSW, k=5", "faiss_hnsw_k5"),
+        ("FAISS HNSW, k=50", "faiss_hnsw_k50"),
+    ]
     headers = ["measure"] + [f"{int(n):,} p50 / p95" for n in sizes]
     rows = []
     for label, key in measures:
@@ -207,14 +262,20 @@ def main() -> None:
         if not any(cells):
             continue
         rows.append([label] + [f"{c['p50_ms']:.2f} / {c['p95_ms']:.2f}" if c else "–" for c in cells])
-    rows.append(["BM25 index build (first hybrid query), s"]
-                + [f"{results['sizes'][str(n)]['bm25_build_s']:.2f}" for n in sizes])
+    rows.append(
+        ["BM25 index build (first hybrid query), s"]
+        + [f"{results['sizes'][str(n)]['bm25_build_s']:.2f}" for n in sizes]
+    )
     for n in sizes:
         res = results["sizes"][str(n)]
         if "hnsw_build_s" in res:
-            rows.append([f"HNSW build s / recall@5 vs exact ({n:,})"]
-                        + [f"{res['hnsw_build_s']:.1f} / {res['hnsw_recall_at_5']:.3f}" if str(m) == str(n) else "–"
-                           for m in sizes])
+            rows.append(
+                [f"HNSW build s / recall@5 vs exact ({n:,})"]
+                + [
+                    f"{res['hnsw_build_s']:.1f} / {res['hnsw_recall_at_5']:.3f}" if str(m) == str(n) else "–"
+                    for m in sizes
+                ]
+            )
     print(table(headers, rows))
     path = write_results("query_latency", results)
     print(f"\nresults: {path}")

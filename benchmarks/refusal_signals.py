@@ -65,13 +65,15 @@ def signals(questions: Path, index_dir: Path) -> list[dict[str, Any]]:
         query = embedder.encode_queries([case.question])[0]
         found = set().union(*(terms[hit.chunk.id] for hit in hits))
         asked = set(tokenize(case.question))
-        records.append({
-            "question": case.question,
-            "answerable": case.answerable,
-            "passage": max(h.dense_score for h in hits),
-            "sentence": float(np.max(embedder.encode_documents(sentences) @ query)) if sentences else 0.0,
-            "coverage": sum(weight(t) for t in asked & found) / max(1e-9, sum(weight(t) for t in asked)),
-        })
+        records.append(
+            {
+                "question": case.question,
+                "answerable": case.answerable,
+                "passage": max(h.dense_score for h in hits),
+                "sentence": float(np.max(embedder.encode_documents(sentences) @ query)) if sentences else 0.0,
+                "coverage": sum(weight(t) for t in asked & found) / max(1e-9, sum(weight(t) for t in asked)),
+            }
+        )
         print(json.dumps(records[-1], ensure_ascii=False), flush=True)
     return records
 
@@ -102,7 +104,11 @@ def main() -> None:
     else:
         records, run = signals(args.questions, args.index), machine()
     rows = score(records)
-    print(table(["rule (answer when …)", "unanswerable refused", "answerable refused", "balanced accuracy"], rows))
+    print(
+        table(
+            ["rule (answer when …)", "unanswerable refused", "answerable refused", "balanced accuracy"], rows
+        )
+    )
     if not args.records:
         write_results("refusal_signals", {"machine": run, "k": K, "rules": rows, "records": records})
 

@@ -79,7 +79,9 @@ def tesseract_missing() -> str:
         return "tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-nld; CI does)"
     listed = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout.split()
     missing = {"nld", "eng"} - set(listed)
-    return f"tesseract lacks {', '.join(sorted(missing))} (apt-get install tesseract-ocr-nld)" if missing else ""
+    return (
+        f"tesseract lacks {', '.join(sorted(missing))} (apt-get install tesseract-ocr-nld)" if missing else ""
+    )
 
 
 def render_text(paragraphs: list[str], width_px: int = 1800, size_pt: float = 12, margin_px: int = 90):

@@ -85,14 +85,12 @@ def test_ollama_answer_is_streamed_and_its_citations_checked(sample_retriever, f
     assert any("Zie ook passage" in s for s in answer.unsupported_sentences)
     request = fake_ollama.chat_requests()[0]
     assert request["options"]["num_ctx"] == 8192 and request["stream"] is True
-    assert "<passage n=\"1\"" in request["messages"][1]["content"]
+    assert '<passage n="1"' in request["messages"][1]["content"]
 
 
 def test_prompt_longer_than_the_context_is_trimmed_and_reported(sample_retriever, fake_ollama):
     fake_ollama.reply = ["Drie hoofdtaken [1]."]
-    assistant = with_ollama(
-        sample_retriever, fake_ollama, llm_context_tokens=1024, llm_max_answer_tokens=256
-    )
+    assistant = with_ollama(sample_retriever, fake_ollama, llm_context_tokens=1024, llm_max_answer_tokens=256)
     answer = assistant.ask("Welke taken heeft de beleidsmedewerker in Massy?", k=8)
 
     request = fake_ollama.chat_requests()[0]

@@ -121,7 +121,9 @@ def test_dutch_question_gets_a_cited_answer_with_highlighted_sources() -> None:
     labels = [plain(e.label) for e in at.main.expander]
     first = answer.citations[0]
     assert labels[0].startswith(f"[{first.n}] {first.title} — {first.doc}")
-    passage = next(h.value for h in at.main.expander[0].html if h.value.startswith('<div class="rag-text rag-passage"'))
+    passage = next(
+        h.value for h in at.main.expander[0].html if h.value.startswith('<div class="rag-text rag-passage"')
+    )
     marked = html.unescape(re.search(r'<mark class="rag-mark">(.*?)</mark>', passage, re.S).group(1))
     assert " ".join(marked.split()) == first.text  # the cited span, inside its surrounding text
     assert any("Extractief antwoord" in i.value for i in at.info)  # the answer's notice
@@ -281,8 +283,16 @@ def test_timeout_keeps_the_partial_answer_marked_incomplete(monkeypatch, fake_ol
     ("reply", "shown", "warning"),
     [
         ([""], None, "leeg antwoord"),  # an empty reply is a model failure, not "not found"
-        (["\u0000\ufffd#### <<<>>> ]]]] @@@ 0x7f"], "&lt;&lt;&lt;&gt;&gt;&gt;", "verwijst naar geen enkele passage"),
-        (["Wethouder Hilhorst vroeg om een andere overheid [99]."], "andere overheid", "Verwijzing [99] verwijderd"),
+        (
+            ["\u0000\ufffd#### <<<>>> ]]]] @@@ 0x7f"],
+            "&lt;&lt;&lt;&gt;&gt;&gt;",
+            "verwijst naar geen enkele passage",
+        ),
+        (
+            ["Wethouder Hilhorst vroeg om een andere overheid [99]."],
+            "andere overheid",
+            "Verwijzing [99] verwijderd",
+        ),
     ],
     ids=["empty", "garbage", "cites-99"],
 )
@@ -410,20 +420,28 @@ def test_without_tesseract_the_build_summary_and_the_sidebar_say_what_to_install
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))  # no tesseract on this machine
     at = start()  # the first start builds the index
 
-    assert "Gescand, niet leesbaar: mededeling.png — installeer `tesseract-ocr-nld` (apt) om het te " \
+    assert (
+        "Gescand, niet leesbaar: mededeling.png — installeer `tesseract-ocr-nld` (apt) om het te "
         "indexeren." in texts_of(at.main.warning)
-    assert "1 gescand(e) bestand(en) niet leesbaar: installeer `tesseract-ocr-nld` (apt) om ze te " \
+    )
+    assert (
+        "1 gescand(e) bestand(en) niet leesbaar: installeer `tesseract-ocr-nld` (apt) om ze te "
         "indexeren, en klik daarna op *Index bijwerken*." in texts_of(at.sidebar.warning)
+    )
 
     monkeypatch.setenv("RAG_UI_LANGUAGE", "en")
     at = start()
-    assert "1 scanned file(s) not readable: install `tesseract-ocr-nld` (apt) to index them, then click " \
+    assert (
+        "1 scanned file(s) not readable: install `tesseract-ocr-nld` (apt) to index them, then click "
         "*Update index*." in texts_of(at.sidebar.warning)
+    )
 
 
 @uses_app
 @pytest.mark.skipif(bool(tesseract_missing()), reason=tesseract_missing() or "installed")
-def test_a_passage_read_from_a_scan_says_so_in_the_source_view(monkeypatch, tmp_path: Path, sample, embedder) -> None:
+def test_a_passage_read_from_a_scan_says_so_in_the_source_view(
+    monkeypatch, tmp_path: Path, sample, embedder
+) -> None:
     corpus = corpus_with_a_scan(tmp_path, sample)
     update_index(load_settings(corpus_dir=corpus, index_dir=tmp_path / "index"), embedder)
     monkeypatch.setenv("RAG_CORPUS_DIR", str(corpus))
@@ -432,7 +450,8 @@ def test_a_passage_read_from_a_scan_says_so_in_the_source_view(monkeypatch, tmp_
     at = ask(start(), "Wanneer is het buurthuis aan de Kastanjelaan gesloten?")
 
     notes = [
-        any("Herkend uit een scan (OCR)" in c.value for c in expander.caption) for expander in at.main.expander
+        any("Herkend uit een scan (OCR)" in c.value for c in expander.caption)
+        for expander in at.main.expander
     ]
     docs = [hit.chunk.doc for hit in last_answer(at).passages]
     assert docs[0] == "mededeling.png" and notes == [doc == "mededeling.png" for doc in docs]

@@ -111,9 +111,24 @@ def app(tmp_path_factory: pytest.TempPathFactory, fake_ollama) -> Iterator[tuple
     log = base / "streamlit.log"
     with open(log, "wb") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     url = f"http://localhost:{port}"
     try:
@@ -151,7 +166,7 @@ def page(app, request: pytest.FixtureRequest) -> Iterator:
 
 def send(page, question: str) -> None:
     page.wait_for_function(
-        f"() => {{ const box = document.querySelector(\"{CHAT_BOX}\"); return box && !box.disabled; }}",
+        f'() => {{ const box = document.querySelector("{CHAT_BOX}"); return box && !box.disabled; }}',
         timeout=SLOW,
     )
     box = page.locator(CHAT_BOX)
@@ -259,8 +274,16 @@ def test_hostile_document_text_is_shown_literally(app, page) -> None:
 
 
 def test_answer_streams_into_the_page(app, page, fake_ollama) -> None:
-    fake_ollama.reply = ["Wethouder ", "Pieter ", "Hilhorst ", "vroeg ", "om ", "een ", "andere ",
-                         "overheid [1]."]
+    fake_ollama.reply = [
+        "Wethouder ",
+        "Pieter ",
+        "Hilhorst ",
+        "vroeg ",
+        "om ",
+        "een ",
+        "andere ",
+        "overheid [1].",
+    ]
     fake_ollama.piece_delay = 0.5
     url, _, _ = app
     page.goto(url)
@@ -303,7 +326,10 @@ def test_the_server_listens_on_localhost_only(app) -> None:
     port = int(app[0].rsplit(":", 1)[1])
     addresses = _listening_addresses(port)
 
-    loopback = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1, as the kernel writes them
+    loopback = {
+        "0100007F",
+        "00000000000000000000000001000000",
+    }  # 127.0.0.1 and ::1, as the kernel writes them
     assert addresses and addresses <= loopback, addresses
 
 
@@ -328,7 +354,9 @@ def test_twenty_sessions_at_once_each_get_their_own_answer(app, record_property)
             first = browser.new_page()
             first.set_default_timeout(SLOW)
             first.goto(url)  # the first session builds the index if no earlier test did
-            first.wait_for_function(f"() => {{ const box = document.querySelector(\"{CHAT_BOX}\"); return box && !box.disabled; }}")
+            first.wait_for_function(
+                f'() => {{ const box = document.querySelector("{CHAT_BOX}"); return box && !box.disabled; }}'
+            )
             pages = [first] + [browser.new_page() for _ in range(SESSIONS - 1)]
             for page in pages[1:]:
                 page.set_default_timeout(SLOW)
@@ -337,9 +365,14 @@ def test_twenty_sessions_at_once_each_get_their_own_answer(app, record_property)
                 send(page, SESSION_QUESTIONS[number % 2][0])
             for number, page in enumerate(pages):
                 page.get_by_text(DONE).first.wait_for()
-                first_source = page.locator("[data-testid='stExpander'] summary", has_text="[1]").first.inner_text()
+                first_source = page.locator(
+                    "[data-testid='stExpander'] summary", has_text="[1]"
+                ).first.inner_text()
                 assert SESSION_QUESTIONS[number % 2][1] in first_source.lower(), (number, first_source)
-                assert page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").count() == 0
+                assert (
+                    page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").count()
+                    == 0
+                )
         finally:
             browser.close()
     for name, megabytes in _server_memory_mb(server_pid).items():

@@ -68,18 +68,13 @@ def assert_well_formed(doc: Document, chunks: list[Chunk], size: int) -> None:
 
 def covered_words(doc: Document, chunks: list[Chunk]) -> set[int]:
     return {
-        index
-        for chunk in chunks
-        for index in range(chunk.start, chunk.end)
-        if not doc.text[index].isspace()
+        index for chunk in chunks for index in range(chunk.start, chunk.end) if not doc.text[index].isspace()
     }
 
 
 @pytest.mark.parametrize("doc", [*SAMPLES, LONG], ids=lambda d: d.path)
 @pytest.mark.parametrize(("size", "overlap"), [(200, 0), (200, 80), (1000, 150), (3000, 500)])
-def test_chunks_point_exactly_at_whole_words_and_lose_nothing(
-    doc: Document, size: int, overlap: int
-) -> None:
+def test_chunks_point_exactly_at_whole_words_and_lose_nothing(doc: Document, size: int, overlap: int) -> None:
     chunks = chunk_document(doc, size, overlap)
 
     assert chunks
@@ -131,7 +126,11 @@ def test_abbreviations_and_initials_do_not_end_a_sentence() -> None:
     text = " ".join(sentences)
 
     assert [text[a:b] for a, b in split_sentences(text)] == [
-        *sentences[:4], "Komt u ook?", "Ja!", "Dat is 2024.", "Toen begon het."
+        *sentences[:4],
+        "Komt u ook?",
+        "Ja!",
+        "Dat is 2024.",
+        "Toen begon het.",
     ]
     chunks = chunk_document(doc_of(text), 55, 0)  # room for one whole sentence per chunk
     assert [c.text for c in chunks][:4] == sentences[:4]

@@ -97,10 +97,16 @@ def test_invalid_setting_names_the_variable(cli_corpus, monkeypatch):
 def test_eval_scores_retrieval_and_answers_on_a_question_file(cli_corpus, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the evaluation index goes to ./.cache/eval
     questions = [
-        {"question": "Welke functie heeft de deelnemer uit Kirgizië bij haar gemeente?",
-         "gold": "Functieomschrijving: Beleidsmedewerker mobilisatie", "answerable": True},
-        {"question": "Which alderman spoke at the end of the Wikistad afternoon?",
-         "gold": "Pieter Hilhorst", "answerable": True},
+        {
+            "question": "Welke functie heeft de deelnemer uit Kirgizië bij haar gemeente?",
+            "gold": "Functieomschrijving: Beleidsmedewerker mobilisatie",
+            "answerable": True,
+        },
+        {
+            "question": "Which alderman spoke at the end of the Wikistad afternoon?",
+            "gold": "Pieter Hilhorst",
+            "answerable": True,
+        },
         {"question": "Hoeveel kost een parkeervergunning in Utrecht?", "gold": None, "answerable": False},
     ]
     qa = tmp_path / "qa.jsonl"
@@ -110,7 +116,7 @@ def test_eval_scores_retrieval_and_answers_on_a_question_file(cli_corpus, tmp_pa
         app, ["eval", str(qa), "--corpus", str(cli_corpus), "--answers", "--llm", "extractive", "--json"]
     )
     assert result.exit_code == 0, result.output
-    scores = json.loads(result.output[result.output.index("{"):])
+    scores = json.loads(result.output[result.output.index("{") :])
     assert scores["questions"] == 3 and scores["answerable"] == 2
     assert set(scores["retrieval"]) == {"bm25", "dense", "hybrid"}
     assert scores["retrieval"]["dense"]["recall_at_k"] == 1.0
@@ -135,7 +141,9 @@ def test_index_reads_a_scan_with_a_pages_bar_and_search_finds_its_text(cli_corpu
 
 def test_without_tesseract_index_and_status_name_the_package_to_install(cli_corpus, monkeypatch, tmp_path):
     render_text([NOTICE]).save(cli_corpus / "mededeling.png", dpi=(300, 300))
-    write_scan_pdf(cli_corpus / "verslag.pdf", ["Verslag van de wijkraad, met een tekstlaag.", render_text([NOTICE])])
+    write_scan_pdf(
+        cli_corpus / "verslag.pdf", ["Verslag van de wijkraad, met een tekstlaag.", render_text([NOTICE])]
+    )
     (tmp_path / "bin").mkdir()
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))  # no tesseract on this machine
     unreadable = "scanned, not readable: install tesseract-ocr-nld (apt) to index it"
@@ -145,8 +153,10 @@ def test_without_tesseract_index_and_status_name_the_package_to_install(cli_corp
     assert result.exit_code == 0, result.output
     output = " ".join(result.output.split())
     assert f"skipped mededeling.png: {unreadable}" in output
-    assert "partly read verslag.pdf: its text pages are indexed; its scanned pages are not readable: " \
+    assert (
+        "partly read verslag.pdf: its text pages are indexed; its scanned pages are not readable: "
         "install tesseract-ocr-nld (apt) to index them" in output
+    )
     status = " ".join(runner.invoke(app, ["status"]).output.split())
     assert f"unreadable: mededeling.png ({unreadable})" in status
     assert "partly read: verslag.pdf" in status

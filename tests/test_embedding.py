@@ -62,9 +62,7 @@ def test_empty_input_gives_an_empty_matrix(embedder: Embedder) -> None:
         ("Which bin is for garden waste?", 3),
     ],
 )
-def test_query_ranks_the_right_dutch_passage_first(
-    embedder: Embedder, query: str, expected: int
-) -> None:
+def test_query_ranks_the_right_dutch_passage_first(embedder: Embedder, query: str, expected: int) -> None:
     scores = embedder.encode_documents(PASSAGES) @ embedder.encode_queries([query])[0]
     assert int(np.argmax(scores)) == expected, scores
 

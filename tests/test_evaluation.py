@@ -44,8 +44,10 @@ def test_gold_matches_across_whitespace_and_beir_matches_by_file_stem():
 def test_read_qa_reports_the_bad_line(tmp_path):
     path = tmp_path / "qa.jsonl"
     path.write_text(
-        json.dumps({"question": "Wat?", "gold": "a  b", "answerable": True}) + "\n"
-        + json.dumps({"question": "Waarom?", "gold": None, "answerable": False}) + "\n",
+        json.dumps({"question": "Wat?", "gold": "a  b", "answerable": True})
+        + "\n"
+        + json.dumps({"question": "Waarom?", "gold": None, "answerable": False})
+        + "\n",
         encoding="utf-8",
     )
     cases = read_qa(path)
@@ -62,7 +64,10 @@ def test_beir_reader_and_corpus_writer(tmp_path):
         json.dumps({"_id": "p1", "title": "Inleiding", "text": "Tekst één."}) + "\n", encoding="utf-8"
     )
     (beir / "queries-dev.jsonl").write_text(
-        json.dumps({"_id": "q1", "text": "Vraag?"}) + "\n" + json.dumps({"_id": "q2", "text": "Geen qrel"}) + "\n",
+        json.dumps({"_id": "q1", "text": "Vraag?"})
+        + "\n"
+        + json.dumps({"_id": "q2", "text": "Geen qrel"})
+        + "\n",
         encoding="utf-8",
     )
     (beir / "qrels-dev.tsv").write_text("query-id\tcorpus-id\tscore\nq1\tp1\t2\n", encoding="utf-8")

@@ -217,9 +217,16 @@ def test_a_second_builder_stops_while_another_process_builds(settings, embedder)
     update_index(settings, embedder)
     build = store.current_build_name(settings.index_dir)
     holder = subprocess.Popen(  # another process, holding the build lock as `rag index` does
-        [sys.executable, "-c", "import sys, filelock; lock = filelock.FileLock(sys.argv[1]); "
-         "lock.acquire(); print('held', flush=True); sys.stdin.read()", str(settings.index_dir / LOCK_FILE)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, filelock; lock = filelock.FileLock(sys.argv[1]); "
+            "lock.acquire(); print('held', flush=True); sys.stdin.read()",
+            str(settings.index_dir / LOCK_FILE),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "held"
@@ -264,7 +271,9 @@ def test_scanned_pages_are_indexed_found_and_cited_at_their_page(settings, embed
 
 
 @needs_tesseract
-def test_unchanged_scans_are_not_read_again_and_a_rebuild_reuses_their_text(settings, embedder, monkeypatch, tmp_path):
+def test_unchanged_scans_are_not_read_again_and_a_rebuild_reuses_their_text(
+    settings, embedder, monkeypatch, tmp_path
+):
     add_scans(settings.corpus_dir)
     update_index(settings, embedder)
     before = store.load(settings.index_dir).documents
@@ -299,7 +308,10 @@ def test_without_tesseract_scans_are_listed_and_text_pages_indexed(settings, emb
 
     reason = "scanned, not readable: install tesseract-ocr-nld (apt) to index it"
     assert report.failed == {"mededeling.png": reason}
-    assert report.unread_scans == {"mededeling.png": "tesseract-ocr-nld", "verslag-wijkraad.pdf": "tesseract-ocr-nld"}
+    assert report.unread_scans == {
+        "mededeling.png": "tesseract-ocr-nld",
+        "verslag-wijkraad.pdf": "tesseract-ocr-nld",
+    }
     index = store.load(settings.index_dir)
     assert index.manifest.unread_scans == report.unread_scans
     partly = index.documents["verslag-wijkraad.pdf"]  # its text page is searchable meanwhile
@@ -308,7 +320,9 @@ def test_without_tesseract_scans_are_listed_and_text_pages_indexed(settings, emb
 
 
 @needs_tesseract
-def test_scans_left_unread_are_read_by_the_first_build_with_tesseract(settings, embedder, monkeypatch, tmp_path):
+def test_scans_left_unread_are_read_by_the_first_build_with_tesseract(
+    settings, embedder, monkeypatch, tmp_path
+):
     path = os.environ["PATH"]
     build_without_tesseract(settings, embedder, monkeypatch, tmp_path)
     monkeypatch.setenv("PATH", path)  # Tesseract installed

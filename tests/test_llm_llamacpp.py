@@ -136,7 +136,12 @@ def test_pipeline_answer_from_smollm2_goes_through_citation_checking(sample_retr
     from rag.pipeline import Assistant
 
     settings = sample_retriever.settings.model_copy(
-        update={"llm": "llamacpp", "llm_gguf": SMOLLM2, "llm_context_tokens": 2048, "llm_max_answer_tokens": 96}
+        update={
+            "llm": "llamacpp",
+            "llm_gguf": SMOLLM2,
+            "llm_context_tokens": 2048,
+            "llm_max_answer_tokens": 96,
+        }
     )
     llm = LlamaCppLLM(SMOLLM2, context_tokens=2048, max_answer_tokens=96, temperature=0.1)
     pieces: list[str] = []

@@ -15,7 +15,6 @@ from rag.ocr import Ocr
 from tests.files import CORPUS, write_encrypted_pdf, write_pdf
 
 
-
 def write(path: Path, data: bytes | str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(data, str):
@@ -30,8 +29,20 @@ def write(path: Path, data: bytes | str) -> Path:
 
 def test_discover_finds_supported_files_recursively_and_skips_hidden(tmp_path: Path) -> None:
     for name in [
-        "b.txt", "a.md", "sub/c.PDF", "sub/deep/d.docx", "e.html", "f.htm", "g.markdown",
-        "notes.odt", "scan.png", "foto.JPG", "fax.tif", "logo.svg", ".hidden.txt", ".git/config.txt",
+        "b.txt",
+        "a.md",
+        "sub/c.PDF",
+        "sub/deep/d.docx",
+        "e.html",
+        "f.htm",
+        "g.markdown",
+        "notes.odt",
+        "scan.png",
+        "foto.JPG",
+        "fax.tif",
+        "logo.svg",
+        ".hidden.txt",
+        ".git/config.txt",
         "sub/~$open.docx",
     ]:
         write(tmp_path / name, "x")
@@ -40,15 +51,33 @@ def test_discover_finds_supported_files_recursively_and_skips_hidden(tmp_path: P
     found = [p.relative_to(tmp_path).as_posix() for p in discover(tmp_path)]
 
     assert found == [
-        "a.md", "b.txt", "e.html", "f.htm", "fax.tif", "foto.JPG", "g.markdown", "scan.png",
-        "sub/c.PDF", "sub/deep/d.docx",
+        "a.md",
+        "b.txt",
+        "e.html",
+        "f.htm",
+        "fax.tif",
+        "foto.JPG",
+        "g.markdown",
+        "scan.png",
+        "sub/c.PDF",
+        "sub/deep/d.docx",
     ]
 
 
 def test_supported_suffixes() -> None:
     assert SUPPORTED_SUFFIXES == {
-        ".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx",
-        ".png", ".jpg", ".jpeg", ".tif", ".tiff",  # scans, read with OCR (tests/test_ocr.py)
+        ".txt",
+        ".md",
+        ".markdown",
+        ".html",
+        ".htm",
+        ".pdf",
+        ".docx",
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".tif",
+        ".tiff",  # scans, read with OCR (tests/test_ocr.py)
     }
 
 
@@ -187,13 +216,22 @@ def test_html_title_element_used_without_h1(tmp_path: Path) -> None:
     ("name", "content", "title"),
     [
         ("a.md", "Intro\nnog een regel\n\n## Eerste kop ##\n\n# Later\n", "Eerste kop"),
-        ("b.txt", "Naam: Jan\nTitel: Wijkplan Oost\nFunctieomschrijving: Adviseur\n\nTekst.",
-         "Wijkplan Oost"),
-        ("c.txt", "Leeftijd: 36\nFunctieomschrijving:\u00a0Beleids\u00a0 medewerker\n\nTekst.",
-         "Beleids medewerker"),
+        (
+            "b.txt",
+            "Naam: Jan\nTitel: Wijkplan Oost\nFunctieomschrijving: Adviseur\n\nTekst.",
+            "Wijkplan Oost",
+        ),
+        (
+            "c.txt",
+            "Leeftijd: 36\nFunctieomschrijving:\u00a0Beleids\u00a0 medewerker\n\nTekst.",
+            "Beleids medewerker",
+        ),
         ("d.txt", "Verslag van de avond\n\nWe spraken over de buurt.", "Verslag van de avond"),
-        ("mijn-wijk_notities.txt", "Een eerste regel\ndie doorloopt op de volgende regel.",
-         "mijn wijk notities"),
+        (
+            "mijn-wijk_notities.txt",
+            "Een eerste regel\ndie doorloopt op de volgende regel.",
+            "mijn wijk notities",
+        ),
     ],
 )
 def test_title_rules(tmp_path: Path, name: str, content: str, title: str) -> None:

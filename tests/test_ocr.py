@@ -84,7 +84,9 @@ def test_an_image_only_pdf_page_is_read(tmp_path: Path, scan: Image.Image) -> No
 
 
 @needs_tesseract
-def test_a_mixed_pdf_reads_only_its_scanned_page_and_cites_the_right_page(tmp_path: Path, scan: Image.Image) -> None:
+def test_a_mixed_pdf_reads_only_its_scanned_page_and_cites_the_right_page(
+    tmp_path: Path, scan: Image.Image
+) -> None:
     first = "Verslag van de wijkraad. Op de eerste pagina staat gewone tekst met een tekstlaag."
     path = write_scan_pdf(tmp_path / "verslag.pdf", [first, scan])
 
@@ -103,7 +105,9 @@ def test_a_mixed_pdf_reads_only_its_scanned_page_and_cites_the_right_page(tmp_pa
 def test_a_multipage_tiff_gives_each_page_its_own_number(tmp_path: Path, scan: Image.Image) -> None:
     second = render_text(["Tweede pagina van de fax: de buurtapp wordt in maart gelanceerd."])
     path = tmp_path / "fax.tif"
-    scan.convert("1").save(path, save_all=True, append_images=[second.convert("1")], compression="group4", dpi=(300, 300))
+    scan.convert("1").save(
+        path, save_all=True, append_images=[second.convert("1")], compression="group4", dpi=(300, 300)
+    )
 
     doc = load_document(path, tmp_path, ocr(tmp_path))
 
@@ -144,7 +148,10 @@ def test_a_blank_scan_is_reported_as_blank(tmp_path: Path) -> None:
 def corrupt_images(scan: Image.Image) -> dict[str, bytes]:
     whole = io.BytesIO()
     scan.save(whole, "PNG")
-    return {"afgebroken.png": whole.getvalue()[: len(whole.getvalue()) // 2], "nep.jpg": b"\xff\xd8\xff not a JPEG"}
+    return {
+        "afgebroken.png": whole.getvalue()[: len(whole.getvalue()) // 2],
+        "nep.jpg": b"\xff\xd8\xff not a JPEG",
+    }
 
 
 @needs_tesseract
@@ -254,12 +261,15 @@ def test_ocr_pages_are_stored_and_documents_of_older_builds_still_load(tmp_path:
     scanned = replace(doc, path="b.pdf", ocr_pages=(1,))
     manifest = Manifest(store.FORMAT_VERSION, "m", 4, 1000, 150, "flat", 0.0)
     index_dir = tmp_path / "index"
-    build = store.save(IndexStore(manifest, [], np.zeros((0, 4), "float32"), {"a.pdf": doc, "b.pdf": scanned}), index_dir)
+    build = store.save(
+        IndexStore(manifest, [], np.zeros((0, 4), "float32"), {"a.pdf": doc, "b.pdf": scanned}), index_dir
+    )
 
     assert store.load(index_dir).documents["b.pdf"].ocr_pages == (1,)
     lines = [json.loads(line) for line in (build / "documents.jsonl").read_text("utf-8").splitlines()]
     (build / "documents.jsonl").write_text(  # as written before OCR existed
-        "".join(json.dumps({k: v for k, v in line.items() if k != "ocr_pages"}) + "\n" for line in lines), "utf-8"
+        "".join(json.dumps({k: v for k, v in line.items() if k != "ocr_pages"}) + "\n" for line in lines),
+        "utf-8",
     )
     loaded = store.load(index_dir).documents
     assert loaded["b.pdf"].ocr_pages == () and loaded["a.pdf"] == doc

@@ -11,8 +11,10 @@ from rag.types import Chunk, Document, Hit
 
 # Letters (with Dutch accents), digits, the whitespace the loaders meet, and sentence punctuation.
 TEXT = st.lists(
-    st.sampled_from(list("aeinrstdlokmbvgzëéïüABZ019") + [" ", " ", "\n", "\n\n", "\u00a0", "\t", ". ", "? ",
-                                                           "! ", "# ", "- ", ", ", "bijv. ", "gemeente"]),
+    st.sampled_from(
+        list("aeinrstdlokmbvgzëéïüABZ019")
+        + [" ", " ", "\n", "\n\n", "\u00a0", "\t", ". ", "? ", "! ", "# ", "- ", ", ", "bijv. ", "gemeente"]
+    ),
     max_size=1500,
 ).map("".join)
 WORDLIKE = str.isalnum

@@ -12,7 +12,11 @@ WIKISTAD = "wikistad-een-andere-overheid-amsterdam-nieuw-west.txt"
 
 QUESTIONS = [
     # (question, document, words the passage must contain)
-    ("Wat zijn de belangrijkste taken van de beleidsmedewerker bij de gemeente Massy?", MASSY, "drie hoofdtaken"),
+    (
+        "Wat zijn de belangrijkste taken van de beleidsmedewerker bij de gemeente Massy?",
+        MASSY,
+        "drie hoofdtaken",
+    ),
     ("Hoeveel medewerkers heeft de gemeentelijke dienst in Amsterdam?", WIKISTAD, "500 werknemers"),
     ("Wat vond de deelnemer het interessantst tijdens de training?", MASSY, "verantwoordingsmechanismen"),
     ("What are the main duties of the policy officer in Massy?", MASSY, "drie hoofdtaken"),

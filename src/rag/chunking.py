@@ -189,9 +189,7 @@ def _looks_like_prose(text: str) -> bool:
 # --- sentences ---------------------------------------------------------------------------------
 
 
-def _sentences(
-    text: str, start: int, end: int, size: int, headings: tuple[str, ...]
-) -> list[_Unit]:
+def _sentences(text: str, start: int, end: int, size: int, headings: tuple[str, ...]) -> list[_Unit]:
     """Split text[start:end] (one paragraph) into sentence units of at most `size` characters."""
     return [
         piece

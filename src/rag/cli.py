@@ -36,9 +36,7 @@ errors = Console(stderr=True, soft_wrap=True)
 CorpusOption = Annotated[
     Optional[Path], typer.Option("--corpus", help="Folder with the documents (env RAG_CORPUS_DIR).")
 ]
-IndexOption = Annotated[
-    Optional[Path], typer.Option("--index", help="Index folder (env RAG_INDEX_DIR).")
-]
+IndexOption = Annotated[Optional[Path], typer.Option("--index", help="Index folder (env RAG_INDEX_DIR).")]
 WhereOption = Annotated[
     Optional[list[str]],
     typer.Option(
@@ -179,9 +177,7 @@ def ask_command(
             answer = assistant.ask(question, where=only)
             print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
             return
-        answer = assistant.ask(
-            question, where=only, on_token=lambda piece: print(piece, end="", flush=True)
-        )
+        answer = assistant.ask(question, where=only, on_token=lambda piece: print(piece, end="", flush=True))
         print()
         _print_answer_footer(answer)
 
@@ -192,7 +188,9 @@ def _print_answer_footer(answer: Answer) -> None:
         notes.append("The answer is incomplete.")
     for note in filter(None, notes):
         console.print(f"[dim]{note}[/]", highlight=False)
-    console.print(f"[dim]backend: {answer.backend} {answer.model} · query: {answer.query}[/]", highlight=False)
+    console.print(
+        f"[dim]backend: {answer.backend} {answer.model} · query: {answer.query}[/]", highlight=False
+    )
     if answer.citations:
         console.print("Sources:")
         for c in answer.citations:
@@ -201,7 +199,10 @@ def _print_answer_footer(answer: Answer) -> None:
     elif not answer.refused or answer.backend == "none":
         console.print("Passages:")
         for n, hit in enumerate(answer.passages, start=1):
-            console.print(f"  [{n}] {hit.chunk.title} — {hit.chunk.doc}:{hit.chunk.start}-{hit.chunk.end}", highlight=False)
+            console.print(
+                f"  [{n}] {hit.chunk.title} — {hit.chunk.doc}:{hit.chunk.start}-{hit.chunk.end}",
+                highlight=False,
+            )
 
 
 @app.command("status")
@@ -212,7 +213,9 @@ def status_command(corpus: CorpusOption = None, index: IndexOption = None) -> No
         manifest = store.read_manifest(settings.index_dir)
         diff = indexing.diff_corpus(indexing.corpus_files(settings.corpus_dir), manifest.files)
         built = datetime.fromtimestamp(manifest.built_at).strftime("%Y-%m-%d %H:%M:%S")
-        console.print(f"Index:     {settings.index_dir} (format {manifest.format_version}, {manifest.index_type})")
+        console.print(
+            f"Index:     {settings.index_dir} (format {manifest.format_version}, {manifest.index_type})"
+        )
         console.print(f"Model:     {manifest.model} ({manifest.dimension} dimensions)")
         duplicates = sum(1 for f in manifest.files.values() if f.duplicate_of)
         console.print(
@@ -263,13 +266,20 @@ def doctor_command(corpus: CorpusOption = None, index: IndexOption = None) -> No
 
 @app.command("eval")
 def eval_command(
-    path: Annotated[Path, typer.Argument(help="QA JSON Lines file, or a BEIR folder (corpus.jsonl, queries, qrels).")],
+    path: Annotated[
+        Path, typer.Argument(help="QA JSON Lines file, or a BEIR folder (corpus.jsonl, queries, qrels).")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
     k: Annotated[int, typer.Option("--k", "-k", help="Cut-off for recall@k.")] = 5,
-    answers: Annotated[bool, typer.Option(help="Also answer every question: refusals, citations, latency.")] = False,
+    answers: Annotated[
+        bool, typer.Option(help="Also answer every question: refusals, citations, latency.")
+    ] = False,
     corpus: Annotated[
         Optional[list[Path]],
-        typer.Option("--corpus", help="Index these folders (repeatable) for the evaluation instead of the configured index."),
+        typer.Option(
+            "--corpus",
+            help="Index these folders (repeatable) for the evaluation instead of the configured index.",
+        ),
     ] = None,
     llm: Annotated[Optional[str], typer.Option(help="Backend for --answers (env RAG_LLM).")] = None,
 ) -> None:

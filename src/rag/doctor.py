@@ -61,11 +61,17 @@ def _checksums(build: Path) -> Finding:
     check = "build files match their checksums"
     path = build / store.CHECKSUMS
     if not path.exists():
-        return Finding(False, check, f"{path} is missing (a build from an older version or an "
-                                     f"interrupted copy): {REBUILD}")
+        return Finding(
+            False,
+            check,
+            f"{path} is missing (a build from an older version or an interrupted copy): {REBUILD}",
+        )
     recorded = json.loads(path.read_text("utf-8"))
-    damaged = [name for name in store.BUILD_FILES
-               if not (build / name).exists() or file_sha256(build / name) != recorded.get(name)]
+    damaged = [
+        name
+        for name in store.BUILD_FILES
+        if not (build / name).exists() or file_sha256(build / name) != recorded.get(name)
+    ]
     if damaged:
         return Finding(False, check, f"{', '.join(damaged)} in {build} changed after the build: {REBUILD}")
     return Finding(True, check)
@@ -76,31 +82,71 @@ def _consistency(index: store.IndexStore) -> list[Finding]:
     faiss_index = index.faiss_index
     counted = sum(record.chunks for record in manifest.files.values())
     sizes = {"chunks": len(chunks), "vectors": len(vectors), "FAISS": faiss_index.ntotal, "manifest": counted}
-    findings = [_expect(len(set(sizes.values())) == 1, "chunk store, vectors, FAISS and manifest agree on the count",
-                        f"counts differ: {sizes}: {REBUILD}")]
-    dims = {"manifest": manifest.dimension, "vectors": vectors.shape[1] if vectors.ndim == 2 else None,
-            "FAISS": faiss_index.d}
-    findings.append(_expect(len(set(dims.values())) == 1, f"vector dimension {manifest.dimension} everywhere",
-                            f"dimensions differ: {dims}: {REBUILD}"))
+    findings = [
+        _expect(
+            len(set(sizes.values())) == 1,
+            "chunk store, vectors, FAISS and manifest agree on the count",
+            f"counts differ: {sizes}: {REBUILD}",
+        )
+    ]
+    dims = {
+        "manifest": manifest.dimension,
+        "vectors": vectors.shape[1] if vectors.ndim == 2 else None,
+        "FAISS": faiss_index.d,
+    }
+    findings.append(
+        _expect(
+            len(set(dims.values())) == 1,
+            f"vector dimension {manifest.dimension} everywhere",
+            f"dimensions differ: {dims}: {REBUILD}",
+        )
+    )
     norms = np.linalg.norm(vectors, axis=1) if len(vectors) else np.ones(1)
-    findings.append(_expect(bool(np.all(np.abs(norms - 1) < NORM_TOLERANCE)), "vectors are unit length",
-                            f"{int(np.sum(np.abs(norms - 1) >= NORM_TOLERANCE))} vectors are not: {REBUILD}"))
+    findings.append(
+        _expect(
+            bool(np.all(np.abs(norms - 1) < NORM_TOLERANCE)),
+            "vectors are unit length",
+            f"{int(np.sum(np.abs(norms - 1) >= NORM_TOLERANCE))} vectors are not: {REBUILD}",
+        )
+    )
     docs = {c.doc for c in chunks}
     indexed = {path for path, record in manifest.files.items() if not record.duplicate_of}
     originals = {record.duplicate_of for record in manifest.files.values() if record.duplicate_of}
     missing = (docs ^ indexed) | (docs - set(index.documents)) | (originals - indexed)
-    findings.append(_expect(not missing, "every chunk's document is in the manifest and the document store",
-                            f"{len(missing)} documents disagree, e.g. {sorted(missing)[:3]}: {REBUILD}"))
-    hashes = [p for p, doc in index.documents.items() if p in manifest.files and doc.sha256 != manifest.files[p].sha256]
-    findings.append(_expect(not hashes, "document hashes match the manifest",
-                            f"{len(hashes)} differ, e.g. {hashes[:3]}: {REBUILD}"))
+    findings.append(
+        _expect(
+            not missing,
+            "every chunk's document is in the manifest and the document store",
+            f"{len(missing)} documents disagree, e.g. {sorted(missing)[:3]}: {REBUILD}",
+        )
+    )
+    hashes = [
+        p
+        for p, doc in index.documents.items()
+        if p in manifest.files and doc.sha256 != manifest.files[p].sha256
+    ]
+    findings.append(
+        _expect(
+            not hashes,
+            "document hashes match the manifest",
+            f"{len(hashes)} differ, e.g. {hashes[:3]}: {REBUILD}",
+        )
+    )
     if len(chunks) and len(set(sizes.values())) == 1:
         probes = np.linspace(0, len(chunks) - 1, min(FAISS_PROBES, len(chunks))).astype(int)
         found = index.search(vectors[probes], 1)
-        lost = [int(row) for row, best in zip(probes, found, strict=True)
-                if not best or (best[0][0] != row and best[0][1] < float(vectors[row] @ vectors[row]) - 1e-4)]
-        findings.append(_expect(not lost, "FAISS finds stored vectors at their own rows",
-                                f"{len(lost)} of {len(probes)} probes were not found: {REBUILD}"))
+        lost = [
+            int(row)
+            for row, best in zip(probes, found, strict=True)
+            if not best or (best[0][0] != row and best[0][1] < float(vectors[row] @ vectors[row]) - 1e-4)
+        ]
+        findings.append(
+            _expect(
+                not lost,
+                "FAISS finds stored vectors at their own rows",
+                f"{len(lost)} of {len(probes)} probes were not found: {REBUILD}",
+            )
+        )
     return findings
 
 
@@ -111,19 +157,28 @@ def _offsets(index: store.IndexStore) -> Finding:
         doc = index.documents.get(chunk.doc)
         if doc is None or normalize_whitespace(doc.text[chunk.start : chunk.end]) != chunk.text:
             wrong.append(chunk.id)
-    return _expect(not wrong, "chunk offsets point at exactly the chunk text",
-                   f"{len(wrong)} chunks do not, e.g. {wrong[:3]}: {REBUILD}")
+    return _expect(
+        not wrong,
+        "chunk offsets point at exactly the chunk text",
+        f"{len(wrong)} chunks do not, e.g. {wrong[:3]}: {REBUILD}",
+    )
 
 
 def _model(settings: Settings, built_with: str) -> Finding:
     if built_with != settings.embed_model:
-        return Finding(False, "embedding model matches the settings",
-                       f"the index was built with {built_with}, RAG_EMBED_MODEL is {settings.embed_model}: {REBUILD}")
+        return Finding(
+            False,
+            "embedding model matches the settings",
+            f"the index was built with {built_with}, RAG_EMBED_MODEL is {settings.embed_model}: {REBUILD}",
+        )
     if built_with in DEFAULT_MODEL_IDS and not Path(settings.embed_model).is_dir():
         problems = verify_model(settings.models_dir / MODEL_DIRNAME)
         if problems:
-            return Finding(False, f"model {built_with} is installed and matches its pinned hashes",
-                           f"{problems[0]}{' (and more)' if len(problems) > 1 else ''}: run `rag model fetch`")
+            return Finding(
+                False,
+                f"model {built_with} is installed and matches its pinned hashes",
+                f"{problems[0]}{' (and more)' if len(problems) > 1 else ''}: run `rag model fetch`",
+            )
         return Finding(True, f"model {built_with} is installed and matches its pinned hashes")
     return Finding(True, f"embedding model {built_with} matches the settings")
 
@@ -134,9 +189,12 @@ def _corpus(settings: Settings, manifest: store.Manifest) -> Finding:
     except RagError as error:  # a missing corpus folder is a finding, not a crash
         return Finding(False, "corpus is indexed", str(error))
     stale = len(diff.added) + len(diff.changed) + len(diff.removed)
-    return _expect(not stale, f"the index covers the corpus in {settings.corpus_dir}",
-                   f"{len(diff.added)} new, {len(diff.changed)} changed, {len(diff.removed)} deleted "
-                   "files since the build: run `rag index`")
+    return _expect(
+        not stale,
+        f"the index covers the corpus in {settings.corpus_dir}",
+        f"{len(diff.added)} new, {len(diff.changed)} changed, {len(diff.removed)} deleted "
+        "files since the build: run `rag index`",
+    )
 
 
 def _expect(ok: bool, check: str, detail: str) -> Finding:

@@ -54,9 +54,7 @@ class Embedder:
             model_id=settings.embed_model,
         )
 
-    def encode_documents(
-        self, items: Sequence[tuple[str, str]], progress: bool = False
-    ) -> np.ndarray:
+    def encode_documents(self, items: Sequence[tuple[str, str]], progress: bool = False) -> np.ndarray:
         """Embed (title, text) pairs, each with the model's document prompt."""
         texts = [self._with_document_prompt(title, text) for title, text in items]
         # prompt="" because the prompt is already in each text (it differs per title).
@@ -69,7 +67,7 @@ class Embedder:
     def _with_document_prompt(self, title: str, text: str) -> str:
         title = " ".join(title.split())
         if title and self._document_prompt.startswith(UNTITLED):
-            return f"title: {title}{self._document_prompt[len(UNTITLED):]}{text}"
+            return f"title: {title}{self._document_prompt[len(UNTITLED) :]}{text}"
         return self._document_prompt + text
 
     def _encode(self, method: Any, texts: list[str], **kwargs: Any) -> np.ndarray:

@@ -83,7 +83,7 @@ def read_qa(path: Path) -> list[Case]:
             )
         except (json.JSONDecodeError, KeyError, TypeError) as error:
             raise ConfigError(
-                f"{path}, line {number}: expected a JSON object with at least \"question\" "
+                f'{path}, line {number}: expected a JSON object with at least "question" '
                 f"({type(error).__name__}: {error})"
             ) from None
     return cases
@@ -241,4 +241,3 @@ def _share(part: int, whole: int) -> float | None:
 def _percentile(values: list[float], percent: int) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))]
-

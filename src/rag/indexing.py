@@ -341,9 +341,7 @@ def _file_records(
         records[rel] = FileRecord(doc.sha256, size, mtime, doc.title, counts[rel])
     for rel, original in duplicates.items():
         size, mtime = _size_and_mtime(files[rel])
-        records[rel] = FileRecord(
-            records[original].sha256, size, mtime, records[original].title, 0, original
-        )
+        records[rel] = FileRecord(records[original].sha256, size, mtime, records[original].title, 0, original)
     return records
 
 

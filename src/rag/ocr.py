@@ -185,8 +185,11 @@ class Ocr:
         on the next build, not text on this one."""
         path = self.cache_dir / f"{sha256}.json"
         temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        data = {"version": _CACHE_VERSION, "languages": self.languages,
-                "pages": {str(page): text for page, text in sorted(pages.items())}}
+        data = {
+            "version": _CACHE_VERSION,
+            "languages": self.languages,
+            "pages": {str(page): text for page, text in sorted(pages.items())},
+        }
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")

@@ -114,9 +114,9 @@ class Assistant:
         if self.llm is None:
             answer.passages = hits
             answer.notice = NOTICE_EXTRACTIVE[language]
-            pieces = ExtractiveAnswerer(
-                self.retriever.embedder, self.retriever.index.documents
-            ).answer(question, hits)
+            pieces = ExtractiveAnswerer(self.retriever.embedder, self.retriever.index.documents).answer(
+                question, hits
+            )
         else:
             prompt = build_prompt(
                 question,
@@ -127,9 +127,11 @@ class Assistant:
             )
             answer.passages = prompt.passages
             if prompt.dropped:
-                answer.warnings.append(WARNINGS[language]["dropped"].format(
-                    n=len(prompt.dropped), tokens=self.llm.context_tokens
-                ))
+                answer.warnings.append(
+                    WARNINGS[language]["dropped"].format(
+                        n=len(prompt.dropped), tokens=self.llm.context_tokens
+                    )
+                )
             pieces = self.llm.stream(prompt.messages)
         text = self._collect(answer, pieces, on_token)
         if answer.error and not text.strip():

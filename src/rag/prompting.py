@@ -89,4 +89,3 @@ def build_prompt(
     user = frame.format(passages="\n\n".join(blocks))
     messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
     return Prompt(messages, kept, language, dropped=hits[len(kept) :])
-

@@ -46,7 +46,10 @@ def build_in_child(settings: Settings, embedder: Embedder) -> int:
         from rag import cli
 
         cli._embedder = lambda _settings: embedder  # the model already in memory
-        os.environ["RAG_CORPUS_DIR"], os.environ["RAG_INDEX_DIR"] = str(settings.corpus_dir), str(settings.index_dir)
+        os.environ["RAG_CORPUS_DIR"], os.environ["RAG_INDEX_DIR"] = (
+            str(settings.corpus_dir),
+            str(settings.index_dir),
+        )
         cli.app(["index"], standalone_mode=False)
         os._exit(0)
     except BaseException:  # noqa: BLE001 - a child must never return into the parent's loop
@@ -115,13 +118,15 @@ def main() -> None:
         moment = rng.uniform(0, 0.9 * update_seconds) if attempt % 2 else None
         outcome = kill_at(build_in_child(settings, embedder), index_dir, before, moment, rng)
         findings = check_stored_index(index_dir)
-        records.append({
-            "attempt": attempt,
-            "moment": moment,
-            "outcome": outcome,
-            "swapped": store.current_build_name(index_dir) != live_before,
-            "problems": [f"{f.check}: {f.detail}" for f in findings if not f.ok],
-        })
+        records.append(
+            {
+                "attempt": attempt,
+                "moment": moment,
+                "outcome": outcome,
+                "swapped": store.current_build_name(index_dir) != live_before,
+                "problems": [f"{f.check}: {f.detail}" for f in findings if not f.ok],
+            }
+        )
 
     finish_seconds = timed_build(settings, embedder)
     timed_build(Settings(corpus_dir=corpus, index_dir=clean_dir), embedder)
@@ -129,22 +134,31 @@ def main() -> None:
     after_rows = {chunk.id: row for row, chunk in enumerate(after.chunks)}  # an update appends:
     clean_rows = {chunk.id: row for row, chunk in enumerate(clean.chunks)}  # compare by chunk id
     shared = sorted(after_rows.keys() & clean_rows.keys())
-    print(json.dumps({
-        "full_build_seconds": full_seconds,
-        "update_seconds": update_seconds,
-        "finishing_build_seconds": finish_seconds,
-        "attempts": records,
-        "leftover_builds": sorted(builds(index_dir)),
-        "same_chunks": after_rows.keys() == clean_rows.keys()
-        and all(after.chunks[after_rows[i]] == clean.chunks[clean_rows[i]] for i in shared),
-        "same_documents": after.documents.keys() == clean.documents.keys()
-        and all(after.documents[p].text == clean.documents[p].text for p in clean.documents),
-        "same_files": {p: (r.sha256, r.chunks) for p, r in after.manifest.files.items()}
-        == {p: (r.sha256, r.chunks) for p, r in clean.manifest.files.items()},
-        "max_vector_difference": float(np.max(np.abs(
-            after.vectors[[after_rows[i] for i in shared]] - clean.vectors[[clean_rows[i] for i in shared]]
-        ))),
-    }))
+    print(
+        json.dumps(
+            {
+                "full_build_seconds": full_seconds,
+                "update_seconds": update_seconds,
+                "finishing_build_seconds": finish_seconds,
+                "attempts": records,
+                "leftover_builds": sorted(builds(index_dir)),
+                "same_chunks": after_rows.keys() == clean_rows.keys()
+                and all(after.chunks[after_rows[i]] == clean.chunks[clean_rows[i]] for i in shared),
+                "same_documents": after.documents.keys() == clean.documents.keys()
+                and all(after.documents[p].text == clean.documents[p].text for p in clean.documents),
+                "same_files": {p: (r.sha256, r.chunks) for p, r in after.manifest.files.items()}
+                == {p: (r.sha256, r.chunks) for p, r in clean.manifest.files.items()},
+                "max_vector_difference": float(
+                    np.max(
+                        np.abs(
+                            after.vectors[[after_rows[i] for i in shared]]
+                            - clean.vectors[[clean_rows[i] for i in shared]]
+                        )
+                    )
+                ),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

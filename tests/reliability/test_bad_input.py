@@ -60,11 +60,16 @@ def test_the_summary_names_every_skipped_file_and_why_and_indexes_the_rest(cli_c
     output = " ".join(result.output.split())
     assert "4 added" in output and "5 failed" in output
     expected_reasons = {
-        "kapot.pdf": "PDF", "leeg.txt": "empty", "plaatje.md": "binary",
-        "vertrouwelijk.pdf": "password", "logboek.txt": "RAG_MAX_FILE_MB",
+        "kapot.pdf": "PDF",
+        "leeg.txt": "empty",
+        "plaatje.md": "binary",
+        "vertrouwelijk.pdf": "password",
+        "logboek.txt": "RAG_MAX_FILE_MB",
     }
     for name, reason in expected_reasons.items():
-        assert f"skipped {name}:" in output and reason in output.split(f"skipped {name}:")[1].split("skipped")[0]
+        assert (
+            f"skipped {name}:" in output and reason in output.split(f"skipped {name}:")[1].split("skipped")[0]
+        )
     index = store.load(tmp_path / "index")
     texts = {doc: index.documents[doc].text for doc in index.documents}
     assert "façade" in texts["inspraak-latin1.txt"] and "« Wijk in beeld »" in texts["inspraak-latin1.txt"]
@@ -75,7 +80,9 @@ def test_the_summary_names_every_skipped_file_and_why_and_indexes_the_rest(cli_c
 def test_a_file_that_vanishes_or_turns_unreadable_mid_build_is_skipped(settings, embedder, monkeypatch):
     (settings.corpus_dir / "weg.txt").write_text("Dit bestand verdwijnt tijdens het indexeren.", "utf-8")
     (settings.corpus_dir / "op-slot.txt").write_text("Dit bestand raakt op slot.", "utf-8")
-    (settings.corpus_dir / "later-weg.txt").write_text("Gelezen, daarna gewist tijdens het embedden.", "utf-8")
+    (settings.corpus_dir / "later-weg.txt").write_text(
+        "Gelezen, daarna gewist tijdens het embedden.", "utf-8"
+    )
     real_load, real_encode = indexing.load_document, embedder.encode_documents
 
     def load_while_files_change(path: Path, corpus_dir: Path, ocr=None):
@@ -126,9 +133,13 @@ def test_duplicate_documents_are_indexed_once_and_cited_by_their_original(settin
 
 
 @pytest.mark.skipif(bool(tesseract_missing()), reason=tesseract_missing() or "installed")
-def test_bad_scans_are_each_skipped_with_their_reason_and_the_rest_is_indexed(cli_corpus, monkeypatch, tmp_path):
+def test_bad_scans_are_each_skipped_with_their_reason_and_the_rest_is_indexed(
+    cli_corpus, monkeypatch, tmp_path
+):
     notice = "Het wijkbudget voor de Rivierenbuurt wordt in oktober verdeeld door een bewonerscommissie."
-    render_text([notice]).rotate(90, expand=True, fillcolor=255).save(cli_corpus / "gedraaid.png", dpi=(300, 300))
+    render_text([notice]).rotate(90, expand=True, fillcolor=255).save(
+        cli_corpus / "gedraaid.png", dpi=(300, 300)
+    )
     write_scan_pdf(cli_corpus / "leeg-gescand.pdf", [render_text([""])])  # a scanned white page
     (cli_corpus / "kapot.jpg").write_bytes(b"\xff\xd8\xff\xe0 half a JPEG")
     blank = render_text([""]).resize((100, 100))
@@ -146,7 +157,10 @@ def test_bad_scans_are_each_skipped_with_their_reason_and_the_rest_is_indexed(cl
         "archief.pdf": "has 200 scanned pages, more than RAG_OCR_MAX_PAGES (100)",
     }
     for name, reason in expected_reasons.items():
-        assert f"skipped {name}: " in output and reason in output.split(f"skipped {name}: ")[1].split("skipped")[0]
+        assert (
+            f"skipped {name}: " in output
+            and reason in output.split(f"skipped {name}: ")[1].split("skipped")[0]
+        )
     index = store.load(tmp_path / "index")
     assert set(index.manifest.failed) == set(expected_reasons)
     assert "Rivierenbuurt" in index.documents["gedraaid.png"].text  # the rotated scan, turned upright

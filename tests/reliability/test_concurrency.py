@@ -63,4 +63,3 @@ def test_the_chat_answers_from_the_old_index_while_a_rebuild_runs(settings, embe
     assert "wijkfonds.txt" in store.load(settings.index_dir).documents
     assert (settings.index_dir / old_build).is_dir()  # kept for readers that resolved it just before
     assert chat.ask("Wat vroeg wethouder Pieter Hilhorst aan de ambtenaren?").citations  # still answers
-

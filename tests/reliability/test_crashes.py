@@ -27,8 +27,19 @@ def test_sigkill_at_twenty_moments_of_rag_index_never_damages_the_index(tmp_path
     helper = Path(__file__).with_name("kill_builds.py")
 
     run = subprocess.run(
-        [sys.executable, str(helper), str(corpus), str(tmp_path / "index"), str(tmp_path / "clean"), str(KILLS), "7"],
-        capture_output=True, text=True, timeout=1200, check=False,
+        [
+            sys.executable,
+            str(helper),
+            str(corpus),
+            str(tmp_path / "index"),
+            str(tmp_path / "clean"),
+            str(KILLS),
+            "7",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
     )
 
     assert run.returncode == 0, run.stderr[-3000:]
@@ -89,7 +100,9 @@ def test_disk_full_while_writing_keeps_the_previous_index_and_says_so(tmp_path, 
     assert "previous index is unchanged" in message and "MB free" in message
     after = store.load(settings.index_dir)
     assert after.chunks == before.chunks and np.array_equal(after.vectors, before.vectors)
-    assert [p.name for p in settings.index_dir.glob("build-*")] == [store.current_build_name(settings.index_dir)]
+    assert [p.name for p in settings.index_dir.glob("build-*")] == [
+        store.current_build_name(settings.index_dir)
+    ]
 
 
 @pytest.fixture
@@ -97,10 +110,13 @@ def small_disk(tmp_path):
     """A real 2 MB file system (tmpfs); needs the right to mount, as root in CI has."""
     mount_point = tmp_path / "small-disk"
     mount_point.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
-                             capture_output=True, check=False)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)], capture_output=True, check=False
+    )
     if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.decode().strip()}); the injected test covers it")
+        pytest.skip(
+            f"cannot mount a tmpfs here ({mounted.stderr.decode().strip()}); the injected test covers it"
+        )
     yield mount_point
     subprocess.run(["umount", "-l", str(mount_point)], check=False)
 

@@ -53,4 +53,3 @@ def test_an_index_with_vectors_of_another_dimension_is_refused_and_rebuilt(index
     assert rebuilt.exit_code == 0
     assert "vector dimension changed from 256" in " ".join(rebuilt.output.split())
     assert store.read_manifest(index_dir).dimension == embedder.dimension
-

@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def mmr(
-    rows: list[int], relevance: list[float], vectors: np.ndarray, k: int, weight: float
-) -> list[int]:
+def mmr(rows: list[int], relevance: list[float], vectors: np.ndarray, k: int, weight: float) -> list[int]:
     """Pick k of `rows` (best first), trading relevance against similarity to those picked.
 
     `weight` 1.0 keeps the relevance order; lower values penalise redundancy more. Relevance is

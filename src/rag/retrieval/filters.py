@@ -46,9 +46,7 @@ def parse_where(expressions: list[str] | None) -> Where | None:
         name, sep, value = expression.partition(":")
         name = name.strip().lower()
         if not sep or name not in _FIELDS or not value.strip():
-            raise ConfigError(
-                f"Cannot read filter {expression!r}: use path:GLOB, title:WORDS or year:YYYY."
-            )
+            raise ConfigError(f"Cannot read filter {expression!r}: use path:GLOB, title:WORDS or year:YYYY.")
         values[name] = value.strip()
     year = values.get("year")
     if year is not None and not year.isdigit():

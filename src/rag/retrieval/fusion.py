@@ -28,9 +28,7 @@ def weighted_rrf(
     """
 
     def score(row: int, d: int | None, b: int | None) -> float:
-        return (dense_weight / (rrf_k + d) if d else 0.0) + (
-            (1.0 - dense_weight) / (rrf_k + b) if b else 0.0
-        )
+        return (dense_weight / (rrf_k + d) if d else 0.0) + ((1.0 - dense_weight) / (rrf_k + b) if b else 0.0)
 
     return _fuse(dense, lexical, score)
 

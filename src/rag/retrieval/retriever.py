@@ -54,7 +54,9 @@ class Retriever:
             ranked = dense or lexical
         if diverse:
             pool = ranked[: k * _MMR_POOL]
-            picked = mmr([r for r, _ in pool], [s for _, s in pool], self.index.vectors, k, self.settings.mmr_lambda)
+            picked = mmr(
+                [r for r, _ in pool], [s for _, s in pool], self.index.vectors, k, self.settings.mmr_lambda
+            )
             scores = dict(pool)
             ranked = [(row, scores[row]) for row in picked]
         return self._hits(ranked[:k], dense, lexical)

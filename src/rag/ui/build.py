@@ -70,8 +70,10 @@ def build_index(
                 bar.progress(min(value, 1.0), text=texts("stage_embedding", done=done, total=total))
 
         report = update_index(settings, embedder, progress=progress)
-        bar.progress(1.0, text=texts("build_done", docs=_documents(settings), chunks=report.chunks,
-                                     seconds=report.seconds))
+        bar.progress(
+            1.0,
+            text=texts("build_done", docs=_documents(settings), chunks=report.chunks, seconds=report.seconds),
+        )
     except RagError as error:
         container.error(str(error), icon=":material/error:")
         return None
@@ -106,7 +108,9 @@ def _summarise(report: IndexReport, texts: Texts, container: DeltaGenerator) -> 
         container.success(texts("build_up_to_date", chunks=report.chunks), icon=":material/check_circle:")
     for path, reason in report.failed.items():
         if path in report.unread_scans:
-            text = texts("build_scan_unreadable", path=escape_markdown(path), packages=report.unread_scans[path])
+            text = texts(
+                "build_scan_unreadable", path=escape_markdown(path), packages=report.unread_scans[path]
+            )
         else:
             text = texts("build_skipped", path=escape_markdown(path), reason=escape_markdown(reason))
         container.warning(text)

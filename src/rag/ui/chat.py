@@ -46,9 +46,7 @@ def _new_id() -> str:
     return str(st.session_state[_NEXT_ID])
 
 
-def ask(
-    question: str, retriever: Retriever, settings: Settings, options: Options, texts: Texts
-) -> None:
+def ask(question: str, retriever: Retriever, settings: Settings, options: Options, texts: Texts) -> None:
     """Show the question, stream the answer below it, and keep both in the conversation."""
     messages = init_state()
     history = conversation(messages)

@@ -46,7 +46,11 @@ def chat_markdown(messages: Sequence[dict[str, Any]], texts: Texts, now: datetim
             lines += ["", f"**{texts('export_error')}:** {escape_markdown(message['error'], light=True)}"]
         if answer is None:
             continue
-        lines += ["", f"### {texts('export_answer')} ({escape_markdown(_backend(answer, texts), light=True)})", ""]
+        lines += [
+            "",
+            f"### {texts('export_answer')} ({escape_markdown(_backend(answer, texts), light=True)})",
+            "",
+        ]
         if answer.answer:
             lines.append(escape_markdown(answer.answer, light=True))
         elif answer.backend == "none":

@@ -20,9 +20,7 @@ from rag.retrieval.retriever import Retriever
 
 
 @st.cache_resource(show_spinner=False)
-def _load_embedder(
-    model: str, dtype: str, batch_size: int, models_dir: str, _settings: Settings
-) -> Embedder:
+def _load_embedder(model: str, dtype: str, batch_size: int, models_dir: str, _settings: Settings) -> Embedder:
     return Embedder.from_settings(_settings)
 
 
@@ -66,7 +64,9 @@ def retriever(settings: Settings, embedder: Embedder) -> Retriever:
         embedder,
         settings,
     )
-    store.check_compatible(loaded.index.manifest, settings.embed_model, settings.index_dir, embedder.dimension)
+    store.check_compatible(
+        loaded.index.manifest, settings.embed_model, settings.index_dir, embedder.dimension
+    )
     return loaded
 
 

@@ -74,12 +74,15 @@ def render_options(slot: DeltaGenerator, settings: Settings, texts: Texts) -> Op
         )
         ollama_model = settings.ollama_model
         if llm in ("auto", "ollama"):
-            ollama_model = st.text_input(
-                texts("ollama_model_label"),
-                value=settings.ollama_model,
-                help=texts("ollama_model_help"),
-                key="ollama_model",
-            ).strip() or settings.ollama_model
+            ollama_model = (
+                st.text_input(
+                    texts("ollama_model_label"),
+                    value=settings.ollama_model,
+                    help=texts("ollama_model_help"),
+                    key="ollama_model",
+                ).strip()
+                or settings.ollama_model
+            )
         if llm in ("auto", "llamacpp") and settings.llm_gguf:
             st.caption(texts("gguf_file", path=settings.llm_gguf))
         k = st.slider(texts("k_label"), 1, max(MAX_K, settings.top_k), settings.top_k, key="k")
@@ -113,7 +116,9 @@ def _render_filter(texts: Texts) -> Where | None:
         return where
 
 
-def render_status(slot: DeltaGenerator, settings: Settings, retriever: Retriever | None, texts: Texts) -> None:
+def render_status(
+    slot: DeltaGenerator, settings: Settings, retriever: Retriever | None, texts: Texts
+) -> None:
     with slot:
         st.subheader(texts("status_header"))
         if retriever is None:
@@ -126,7 +131,9 @@ def render_status(slot: DeltaGenerator, settings: Settings, retriever: Retriever
         st.caption(texts("status_built", built=built))
         if manifest.unread_scans:
             st.warning(
-                texts("status_scans_unreadable", n=len(manifest.unread_scans), packages=manifest.scan_packages()),
+                texts(
+                    "status_scans_unreadable", n=len(manifest.unread_scans), packages=manifest.scan_packages()
+                ),
                 icon=":material/document_scanner:",
             )
         _render_stale(settings, manifest, texts)
@@ -153,7 +160,9 @@ def _render_stale(settings: Settings, manifest: Any, texts: Texts) -> None:
     ]
     stale = len(rows)
     rows += [(texts("stale_failed"), f"{path} ({reason})") for path, reason in manifest.failed.items()]
-    rows += [(texts("stale_partly_read"), path) for path in manifest.unread_scans if path not in manifest.failed]
+    rows += [
+        (texts("stale_partly_read"), path) for path in manifest.unread_scans if path not in manifest.failed
+    ]
     if stale:
         st.warning(texts("status_stale", n=stale), icon=":material/update:")
     else:

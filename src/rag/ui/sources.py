@@ -32,8 +32,9 @@ def answer_sources(answer: Answer) -> list[Source]:
             for c in answer.citations
         ]
     return [
-        Source(n, h.chunk.title, h.chunk.doc, h.chunk.start, h.chunk.end, h.chunk.text,
-               h.chunk.page, cited=False)
+        Source(
+            n, h.chunk.title, h.chunk.doc, h.chunk.start, h.chunk.end, h.chunk.text, h.chunk.page, cited=False
+        )
         for n, h in enumerate(answer.passages, start=1)
     ]
 

@@ -135,8 +135,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "build_up_to_date": "The index was already up to date ({chunks} passages).",
         "build_full": "Full rebuild: {reason}.",
         "build_skipped": "Skipped: {path} — {reason}",
-        "build_scan_unreadable": "Scanned, not readable: {path} — install `{packages}` (apt) to "
-        "index it.",
+        "build_scan_unreadable": "Scanned, not readable: {path} — install `{packages}` (apt) to index it.",
         "build_partly_read": "Partly read: {path} — its text pages are indexed, its scanned pages "
         "are not: install `{packages}` (apt) to index them.",
         "build_duplicate": "Duplicate: {path} has the same content as {original} and is searched once",
@@ -199,8 +198,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "sources": "Sources",
         "passages": "Passages found",
         "not_supported": "not supported",
-        "not_supported_help": "The sentence citing this source is not clearly stated in it: "
-        "check it.",
+        "not_supported_help": "The sentence citing this source is not clearly stated in it: check it.",
         "show_document": "Show the whole document",
         "document_gone": "The text of this document is no longer in the index.",
         "characters": "characters {start}–{end}",

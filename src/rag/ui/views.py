@@ -96,9 +96,7 @@ def source_label(source: Source, texts: Texts) -> str:
     return label
 
 
-def render_sources(
-    sources: list[Source], docs: Mapping[str, Document], texts: Texts, key: str
-) -> None:
+def render_sources(sources: list[Source], docs: Mapping[str, Document], texts: Texts, key: str) -> None:
     st.markdown(f"**{texts('sources') if sources[0].cited else texts('passages')}**")
     for source in sources:
         icon = ":material/description:" if source.supported else ":material/warning:"
@@ -111,9 +109,9 @@ def render_sources(
                 st.caption(texts("document_gone"))
                 continue
             st.html(passage_html(document.text, source.start, source.end))
-            st.caption(escape_markdown(
-                f"{source.doc} · {texts('characters', start=source.start, end=source.end)}"
-            ))
+            st.caption(
+                escape_markdown(f"{source.doc} · {texts('characters', start=source.start, end=source.end)}")
+            )
             if document.ocr_at(source.start):
                 st.caption(f":material/document_scanner: {texts('ocr_note')}")
             if st.toggle(texts("show_document"), key=f"doc-{key}-{source.n}"):
