@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
 
 from rag.cli import app
-from tests.files import write_broken_files
+from tests.files import render_text, tesseract_missing, write_broken_files, write_scan_pdf
 
 pytestmark = pytest.mark.integration
 
 runner = CliRunner()
+NOTICE = "Mededeling: het buurthuis aan de Kastanjelaan is in augustus gesloten wegens een verbouwing."
 
 
 def test_index_reports_a_summary_and_skips_unreadable_files(cli_corpus):
@@ -124,3 +126,40 @@ def test_eval_scores_retrieval_and_answers_on_a_question_file(cli_corpus, tmp_pa
     assert answers["backend"] == "extractive"
     assert answers["refusal_accuracy"] == 1.0 and answers["wrongful_refusals"] == 0.0
     assert 0.0 <= scores["suggested_min_relevance"]["value"] <= 1.0
+
+
+@pytest.mark.skipif(bool(tesseract_missing()), reason=tesseract_missing() or "installed")
+def test_index_reads_a_scan_with_a_pages_bar_and_search_finds_its_text(cli_corpus):
+    render_text([NOTICE]).save(cli_corpus / "mededeling.png", dpi=(300, 300))
+
+    result = runner.invoke(app, ["index"])
+
+    assert result.exit_code == 0, result.output
+    assert "3 added" in result.output and "0 failed" in result.output
+    assert re.search(r"ocr: 100%.*\d pages/s", result.output)  # the bar, on stderr
+    found = runner.invoke(app, ["search", "Wanneer is het buurthuis aan de Kastanjelaan dicht?", "--json"])
+    assert json.loads(found.output)[0]["doc"] == "mededeling.png"
+
+
+def test_without_tesseract_index_and_status_name_the_package_to_install(cli_corpus, monkeypatch, tmp_path):
+    render_text([NOTICE]).save(cli_corpus / "mededeling.png", dpi=(300, 300))
+    write_scan_pdf(
+        cli_corpus / "verslag.pdf", ["Verslag van de wijkraad, met een tekstlaag.", render_text([NOTICE])]
+    )
+    (tmp_path / "bin").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))  # no tesseract on this machine
+    unreadable = "scanned, not readable: install tesseract-ocr-nld (apt) to index it"
+
+    result = runner.invoke(app, ["index"])
+
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert f"skipped mededeling.png: {unreadable}" in output
+    assert (
+        "partly read verslag.pdf: its text pages are indexed; its scanned pages are not readable: "
+        "install tesseract-ocr-nld (apt) to index them" in output
+    )
+    status = " ".join(runner.invoke(app, ["status"]).output.split())
+    assert f"unreadable: mededeling.png ({unreadable})" in status
+    assert "partly read: verslag.pdf" in status
+    assert "2 scanned file(s) not readable: install tesseract-ocr-nld (apt), then run `rag index`." in status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,25 @@ from rag.chunking import normalize_whitespace
 from rag.config import Settings
 from rag.errors import IndexBusyError, IndexStoreError
 from rag.indexing import LOCK_FILE, update_index
-from tests.files import CORPUS, write_broken_files, write_cp1252, write_docx, write_pdf
+from rag.retrieval.retriever import Retriever
+from tests.files import (
+    CORPUS,
+    render_text,
+    tesseract_missing,
+    write_broken_files,
+    write_cp1252,
+    write_docx,
+    write_pdf,
+    write_scan_pdf,
+)
+
+needs_tesseract = pytest.mark.skipif(bool(tesseract_missing()), reason=tesseract_missing() or "installed")
+SCANNED = [  # page 2 of a report, scanned: a heading, then prose
+    "Inspraakavond Vogelbuurt",
+    "De bewoners van de Vogelbuurt brachten hun ideeën in voor het nieuwe speelveld aan de Lindelaan. "
+    "De wethouder beloofde dat de gemeenteraad de voorstellen vóór de zomer bespreekt.",
+]
+FIRST_PAGE = "Verslag van de wijkraad Zuid. Deze eerste pagina is gewone tekst met een tekstlaag."
 
 pytestmark = pytest.mark.integration
 
@@ -223,3 +242,99 @@ def test_a_second_builder_stops_while_another_process_builds(settings, embedder)
     finally:
         holder.communicate("")
     assert update_index(settings, embedder, rebuild=True).written  # the lock was released
+
+
+# --- scans --------------------------------------------------------------------------------------
+
+
+def add_scans(corpus: Path) -> None:
+    """A report whose page 2 is scanned (A4 width: lines as long as a real page's, so the heading
+    is seen as one and the passage starts on page 2), and a photographed notice (a PNG)."""
+    page_two = render_text(SCANNED, width_px=2480, size_pt=10, margin_px=240)
+    write_scan_pdf(corpus / "verslag-wijkraad.pdf", [FIRST_PAGE, page_two])
+    render_text(["Mededeling: het buurthuis aan de Kastanjelaan is in augustus gesloten."]).save(
+        corpus / "mededeling.png", dpi=(300, 300)
+    )
+
+
+@needs_tesseract
+def test_scanned_pages_are_indexed_found_and_cited_at_their_page(settings, embedder):
+    add_scans(settings.corpus_dir)
+    steps: list[tuple[str, int, int]] = []
+
+    report = update_index(settings, embedder, progress=lambda *step: steps.append(step))
+
+    assert {"verslag-wijkraad.pdf", "mededeling.png"} <= set(report.added) and not report.unread_scans
+    assert [s for s in steps if s[0] == "ocr"] == [("ocr", 0, 1), ("ocr", 1, 1)] * 2
+    index = store.load(settings.index_dir)
+    assert index.documents["verslag-wijkraad.pdf"].ocr_pages == (2,)
+    retriever = Retriever(index, embedder, settings)
+    [hit, *_] = retriever.search("Welke ideeën hadden de bewoners van de Vogelbuurt voor het speelveld?", k=3)
+    assert hit.chunk.doc == "verslag-wijkraad.pdf" and hit.chunk.page == 2 and "Lindelaan" in hit.chunk.text
+    [hit, *_] = retriever.search("Wanneer is het buurthuis aan de Kastanjelaan dicht?", k=3)
+    assert hit.chunk.doc == "mededeling.png" and "augustus" in hit.chunk.text
+
+
+@needs_tesseract
+def test_unchanged_scans_are_not_read_again_and_a_rebuild_reuses_their_text(
+    settings, embedder, monkeypatch, tmp_path
+):
+    add_scans(settings.corpus_dir)
+    update_index(settings, embedder)
+    before = store.load(settings.index_dir).documents
+    write_docx(settings.corpus_dir / "notulen.docx", "Notulen", ["Het buurthuis krijgt een nieuw dak."])
+    steps: list[tuple[str, int, int]] = []
+
+    update_index(settings, embedder, progress=lambda *step: steps.append(step))
+    assert not [s for s in steps if s[0] == "ocr"]  # only the changed DOCX was read
+
+    (tmp_path / "no-tesseract").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tesseract"))  # reading a scan now could only fail
+    report = update_index(settings, embedder, rebuild=True)
+
+    after = store.load(settings.index_dir).documents
+    assert not report.failed and not report.unread_scans
+    assert after["verslag-wijkraad.pdf"].text == before["verslag-wijkraad.pdf"].text
+    assert after["mededeling.png"].text == before["mededeling.png"].text
+    cached = sorted(p.stem for p in (settings.index_dir / "ocr-cache").iterdir())
+    assert cached == sorted(after[name].sha256 for name in ("verslag-wijkraad.pdf", "mededeling.png"))
+
+
+def build_without_tesseract(settings, embedder, monkeypatch, tmp_path):  # noqa: ANN001, ANN201
+    """Index the scans on a machine where `tesseract` is not on PATH."""
+    add_scans(settings.corpus_dir)
+    (tmp_path / "no-tesseract").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tesseract"))
+    return update_index(settings, embedder)
+
+
+def test_without_tesseract_scans_are_listed_and_text_pages_indexed(settings, embedder, monkeypatch, tmp_path):
+    report = build_without_tesseract(settings, embedder, monkeypatch, tmp_path)
+
+    reason = "scanned, not readable: install tesseract-ocr-nld (apt) to index it"
+    assert report.failed == {"mededeling.png": reason}
+    assert report.unread_scans == {
+        "mededeling.png": "tesseract-ocr-nld",
+        "verslag-wijkraad.pdf": "tesseract-ocr-nld",
+    }
+    index = store.load(settings.index_dir)
+    assert index.manifest.unread_scans == report.unread_scans
+    partly = index.documents["verslag-wijkraad.pdf"]  # its text page is searchable meanwhile
+    assert partly.text.strip() == FIRST_PAGE and partly.ocr_pages == ()
+    assert not update_index(settings, embedder).written  # still no Tesseract: nothing to redo
+
+
+@needs_tesseract
+def test_scans_left_unread_are_read_by_the_first_build_with_tesseract(
+    settings, embedder, monkeypatch, tmp_path
+):
+    path = os.environ["PATH"]
+    build_without_tesseract(settings, embedder, monkeypatch, tmp_path)
+    monkeypatch.setenv("PATH", path)  # Tesseract installed
+
+    report = update_index(settings, embedder)
+
+    assert report.added == ["mededeling.png"] and report.changed == ["verslag-wijkraad.pdf"]
+    assert not report.failed and not report.unread_scans
+    index = store.load(settings.index_dir)
+    assert index.manifest.unread_scans == {} and index.documents["verslag-wijkraad.pdf"].ocr_pages == (2,)

@@ -8,9 +8,11 @@ from pathlib import Path
 import docx
 import pytest
 
+from rag.config import Settings
 from rag.errors import DocumentError
 from rag.hashing import file_sha256
 from rag.loaders import SUPPORTED_SUFFIXES, discover, load_document
+from rag.ocr import Ocr
 from tests.files import CORPUS, write_encrypted_pdf, write_pdf
 
 pytestmark = pytest.mark.unit
@@ -38,7 +40,10 @@ def test_discover_finds_supported_files_recursively_and_skips_hidden(tmp_path: P
         "f.htm",
         "g.markdown",
         "notes.odt",
-        "image.png",
+        "scan.png",
+        "foto.JPG",
+        "fax.tif",
+        "logo.svg",
         ".hidden.txt",
         ".git/config.txt",
         "sub/~$open.docx",
@@ -53,14 +58,30 @@ def test_discover_finds_supported_files_recursively_and_skips_hidden(tmp_path: P
         "b.txt",
         "e.html",
         "f.htm",
+        "fax.tif",
+        "foto.JPG",
         "g.markdown",
+        "scan.png",
         "sub/c.PDF",
         "sub/deep/d.docx",
     ]
 
 
 def test_supported_suffixes() -> None:
-    assert SUPPORTED_SUFFIXES == {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
+    assert SUPPORTED_SUFFIXES == {
+        ".txt",
+        ".md",
+        ".markdown",
+        ".html",
+        ".htm",
+        ".pdf",
+        ".docx",
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".tif",
+        ".tiff",  # scans, read with OCR (tests/test_ocr.py)
+    }
 
 
 # --- text encodings ----------------------------------------------------------------------------
@@ -261,11 +282,14 @@ def test_unreadable_file_raises_document_error_with_reason(
     assert str(caught.value).startswith(f"map/{name}: ")
 
 
-def test_pdf_without_text_layer_is_refused(tmp_path: Path) -> None:
-    path = write_pdf(tmp_path / "scan.pdf", ["", ""])
+@pytest.mark.parametrize("ocr", ["auto", "off"])
+def test_pdf_without_text_or_images_is_refused(tmp_path: Path, ocr: str) -> None:
+    path = write_pdf(tmp_path / "leeg.pdf", ["", ""])  # blank pages: nothing to recognise either
+    settings = Settings(corpus_dir=tmp_path, index_dir=tmp_path / "index", ocr=ocr)
 
     with pytest.raises(DocumentError, match="no extractable text"):
-        load_document(path, tmp_path)
+        load_document(path, tmp_path, Ocr.from_settings(settings))
+    assert not (tmp_path / "index").exists()  # no OCR ran, nothing cached
 
 
 @pytest.mark.parametrize(("user_password", "readable"), [("wachtwoord", False), ("", True)])

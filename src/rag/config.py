@@ -15,6 +15,7 @@ from rag.errors import ConfigError
 
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
 IndexType = Literal["auto", "flat", "hnsw"]
+OcrMode = Literal["auto", "off"]
 # Who writes the answer: a language model backend, the extractive answerer, or nobody (search only).
 AnswererChoice = Literal["auto", "ollama", "llamacpp", "extractive", "none"]
 
@@ -33,6 +34,13 @@ class Settings(BaseSettings):
     # Larger files are skipped with a message: 20 MB of plain text is ~20,000 passages, hours of
     # embedding on a laptop CPU; PDFs this large are mostly images.
     max_file_mb: float = Field(20.0, gt=0)
+
+    # Scans: PDF pages without a text layer and images are read with Tesseract (rag.ocr).
+    ocr: OcrMode = "auto"  # "off": Tesseract never runs; images and PDFs without text are skipped
+    ocr_languages: str = Field("nld+eng", pattern=r"^[a-z][a-z_]*(\+[a-z][a-z_]*)*$")  # Tesseract codes
+    # One to three seconds per A4 page on 2 shared cores (benchmarks/README.md): 500 pages is 10-25
+    # minutes. A larger scan is skipped with a message rather than stalling the build for hours.
+    ocr_max_pages: int = Field(500, gt=0)
 
     # Embeddings
     embed_model: str = "google/embeddinggemma-300m"

@@ -22,6 +22,18 @@ class DocumentError(RagError):
         self.reason = reason
 
 
+class ScanUnreadableError(DocumentError):
+    """A file has scanned pages, but Tesseract or one of its language packages is not installed.
+
+    `packages` are the Debian packages that fix it; the build lists the file with them and reads it
+    again once they are installed.
+    """
+
+    def __init__(self, path: str, packages: str) -> None:
+        super().__init__(path, f"scanned, not readable: install {packages} (apt) to index it")
+        self.packages = packages
+
+
 class ModelError(RagError):
     """The embedding model is missing, corrupt or does not match its pinned hashes."""
 

@@ -4,6 +4,8 @@ A changed model or chunking setting invalidates every vector, so it forces a ful
 and says why. One unreadable file never stops a build: it is skipped and reported. A file with the
 same bytes as one already indexed is recorded as its duplicate, not indexed twice, so the same
 passage never fills two places in the results (and its citations point at the one indexed copy).
+Scans are read with OCR (`rag.ocr`); without Tesseract a PDF's text pages are indexed alone, the
+file is listed with the packages to install, and it is read again by the first build that can.
 One builder at a time: a lock file in the index folder stops a second `rag index` (or the chat's
 update button in another process) from racing the first; readers are never blocked, they keep the
 current build.
@@ -24,9 +26,10 @@ from rag import store
 from rag.chunking import chunk_document
 from rag.config import Settings
 from rag.embedding import Embedder
-from rag.errors import ConfigError, DocumentError, IndexBusyError, IndexStoreError
+from rag.errors import ConfigError, DocumentError, IndexBusyError, IndexStoreError, ScanUnreadableError
 from rag.hashing import file_sha256
 from rag.loaders import SUPPORTED_TYPES, discover, load_document
+from rag.ocr import Ocr, prune_cache
 from rag.store import FileRecord, IndexStore, Manifest
 from rag.types import Chunk, Document
 
@@ -44,6 +47,7 @@ class IndexReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    unread_scans: dict[str, str] = field(default_factory=dict)  # path -> packages that would read it
     duplicates: dict[str, str] = field(default_factory=dict)  # path -> the indexed file it repeats
     chunks: int = 0
     embedded_chunks: int = 0
@@ -123,16 +127,20 @@ def _update_locked(
     report = IndexReport()
     files = corpus_files(settings.corpus_dir)
     previous, report.rebuild_reason = _previous_store(settings, embedder, rebuild)
+    pages = (lambda done, total: progress("ocr", done, total)) if progress else None
+    ocr = Ocr.from_settings(settings, pages)
 
     known = previous.manifest.files if previous else {}
+    unread = previous.manifest.unread_scans if previous else {}
     diff = _reread_orphaned_duplicates(diff_corpus(files, known), known)
+    diff = _reread_scans_ocr_can_read_now(diff, unread, ocr)
     report.removed, report.unchanged = diff.removed, diff.unchanged
 
     kept_duplicates = {p: original for p in diff.unchanged if (original := known[p].duplicate_of)}
     kept_docs = {p for p in diff.unchanged if p not in kept_duplicates}
     originals = {previous.documents[p].sha256: p for p in kept_docs} if previous else {}
     documents, new_chunks = _read_and_chunk(
-        settings, files, diff.added + diff.changed, originals, report, progress
+        settings, ocr, files, diff.added + diff.changed, originals, report, progress
     )
     # A changed file that no longer reads keeps its previous version: nothing is lost, and its
     # old manifest record makes the next run try it again.
@@ -174,8 +182,10 @@ def _update_locked(
             files, all_documents, chunks, known, report.failed, kept_duplicates | report.duplicates
         ),
         failed=dict(report.failed),
+        unread_scans={p: packages for p, packages in unread.items() if p in kept_docs} | report.unread_scans,
     )
     store.save(IndexStore(manifest, chunks, vectors, all_documents), settings.index_dir)
+    prune_cache(settings.index_dir, {doc.sha256 for doc in all_documents.values()})
     report.written = True
     report.seconds = time.perf_counter() - started
     return report
@@ -220,8 +230,19 @@ def _reread_orphaned_duplicates(diff: CorpusDiff, known: dict[str, FileRecord]) 
     )
 
 
+def _reread_scans_ocr_can_read_now(diff: CorpusDiff, unread: dict[str, str], ocr: Ocr | None) -> CorpusDiff:
+    """A file indexed without its scanned pages is read again once Tesseract is installed."""
+    waiting = [p for p in diff.unchanged if p in unread]
+    if not waiting or ocr is None or ocr.missing_packages():
+        return diff
+    return CorpusDiff(
+        diff.added, diff.changed + waiting, diff.removed, [p for p in diff.unchanged if p not in waiting]
+    )
+
+
 def _read_and_chunk(
     settings: Settings,
+    ocr: Ocr | None,
     files: dict[str, Path],
     paths: list[str],
     originals: dict[str, str],
@@ -232,12 +253,15 @@ def _read_and_chunk(
     to report.duplicates."""
     documents: dict[str, Document] = {}
     chunks: list[Chunk] = []
+    if progress and paths:  # the bar appears before the first file, which may be a long scan
+        progress("reading", 0, len(paths))
     for done, rel in enumerate(paths, start=1):
         try:
             _check_size(files[rel], rel, settings.max_file_mb)
-            doc = load_document(files[rel], settings.corpus_dir)
+            doc = _load(files[rel], rel, settings.corpus_dir, ocr, report)
             if doc.sha256 in originals:
                 report.duplicates[rel] = originals[doc.sha256]
+                report.unread_scans.pop(rel, None)  # said of the original
                 continue
             doc_chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
             if not doc_chunks:
@@ -254,6 +278,19 @@ def _read_and_chunk(
             if progress:
                 progress("reading", done, len(paths))
     return documents, chunks
+
+
+def _load(path: Path, rel: str, corpus_dir: Path, ocr: Ocr | None, report: IndexReport) -> Document:
+    """The document with its scans read; without Tesseract, the text of its other pages (a report
+    with one scanned signature page stays searchable) and the file in report.unread_scans."""
+    try:
+        return load_document(path, corpus_dir, ocr)
+    except ScanUnreadableError as unreadable:
+        report.unread_scans[rel] = unreadable.packages
+        try:
+            return load_document(path, corpus_dir)
+        except DocumentError:
+            raise unreadable from None
 
 
 def _check_size(path: Path, rel: str, limit_mb: float) -> None:

@@ -1,9 +1,10 @@
 """Read one file of the corpus into a `Document`.
 
-Every failure a user can fix (empty file, binary file, damaged PDF, scanned PDF without text,
-broken DOCX) becomes a `DocumentError` with a short reason, so an index build can skip the file
-and say why. HTML and DOCX headings are written as Markdown `#` lines so the chunker sees the
-same structure for every format.
+Every failure a user can fix (empty file, binary file, damaged PDF or image, broken DOCX, a scan
+without Tesseract) becomes a `DocumentError` with a short reason, so an index build can skip the
+file and say why. HTML and DOCX headings are written as Markdown `#` lines so the chunker sees the
+same structure for every format. Scans (images, and PDF pages without a usable text layer) are
+read by `rag.ocr` when the caller passes an `Ocr`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import docx
 import pypdf
@@ -23,9 +25,16 @@ from docx.document import Document as DocxDocument
 from docx.table import Table
 
 from rag.errors import DocumentError
+from rag.ocr import IMAGE_SUFFIXES, Ocr
 from rag.types import Document
 
-_Extracted = tuple[str, str, tuple[int, ...]]  # text, title ("" if none found), page_starts
+
+class _Extracted(NamedTuple):
+    text: str
+    title: str  # "" if none found
+    page_starts: tuple[int, ...] = ()
+    ocr_pages: tuple[int, ...] = ()  # 1-based
+
 
 _MAX_TITLE = 120
 _MAX_NONPRINTABLE = 0.05  # share of control characters above which decoded text is "binary"
@@ -42,6 +51,10 @@ _TITLE_KEYS = ("titel", "title", "functieomschrijving")
 _WHITESPACE = re.compile(r"\s+")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Windows Notepad's "Unicode" files
+# A PDF page with fewer letters and digits than this has no usable text layer: a scan, perhaps with
+# a stamped page number or a few characters of invisible OCR junk. It is read with OCR when it shows
+# an image (rag.ocr decides), so a blank page or a short title page drawn as text stays as it is.
+_MIN_PAGE_TEXT = 20
 
 
 def discover(corpus_dir: Path) -> list[Path]:
@@ -60,8 +73,11 @@ def discover(corpus_dir: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(corpus_dir).as_posix())
 
 
-def load_document(path: Path, corpus_dir: Path) -> Document:
+def load_document(path: Path, corpus_dir: Path, ocr: Ocr | None = None) -> Document:
     """Read and decode one file; raises DocumentError with a reason the user can act on.
+
+    Without `ocr` (RAG_OCR=off) scans are not read: an image or a PDF with no text is refused, and
+    a PDF with text and scanned pages gives the text of the others.
 
     Only paths inside the corpus folder are read: a crafted `../../etc/passwd` is refused, so
     nothing the user did not put in the corpus reaches the index and, through it, the chat.
@@ -80,19 +96,26 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
     if not data.strip():
         raise DocumentError(relative, "the file is empty")
 
-    reader = _READERS.get(path.suffix.lower())
-    if reader is None:
+    sha256 = hashlib.sha256(data).hexdigest()
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        extracted = _read_pdf(data, relative, sha256, ocr)
+    elif suffix in IMAGE_SUFFIXES:
+        extracted = _read_image(data, relative, sha256, ocr)
+    elif suffix in _READERS:
+        extracted = _READERS[suffix](data, relative)
+    else:
         raise DocumentError(relative, f"unsupported file type '{path.suffix}'")
-    text, title, page_starts = reader(data, relative)
-    if not text.strip():
+    if not extracted.text.strip():
         raise DocumentError(relative, "contains no text")
     return Document(
         path=relative,
-        title=title or _fallback_title(text, path),
-        text=text,
-        sha256=hashlib.sha256(data).hexdigest(),
+        title=extracted.title or _fallback_title(extracted.text, path),
+        text=extracted.text,
+        sha256=sha256,
         mtime=path.stat().st_mtime,
-        page_starts=page_starts,
+        page_starts=extracted.page_starts,
+        ocr_pages=extracted.ocr_pages,
     )
 
 
@@ -135,13 +158,13 @@ def _looks_binary(text: str) -> bool:
 
 def _read_text(data: bytes, relative: str) -> _Extracted:
     text = _decode_text(data, relative)
-    return text, _header_title(text), ()
+    return _Extracted(text, _header_title(text))
 
 
 def _read_markdown(data: bytes, relative: str) -> _Extracted:
     text = _decode_text(data, relative)
     match = _MD_HEADING.search(text)
-    return text, (_clean(match.group(1)) if match else _header_title(text)), ()
+    return _Extracted(text, _clean(match.group(1)) if match else _header_title(text))
 
 
 def _header_title(text: str) -> str:
@@ -187,7 +210,7 @@ def _read_html(data: bytes, relative: str) -> _Extracted:
         title = _clean(soup.title.get_text())
     for tag in soup.find_all(_HTML_DROP):
         tag.decompose()
-    return _html_text(soup), title, ()
+    return _Extracted(_html_text(soup), title)
 
 
 def _html_text(soup: BeautifulSoup) -> str:
@@ -220,8 +243,12 @@ def _mark_block(tag: Tag) -> None:
 # --- PDF ---------------------------------------------------------------------------------------
 
 
-def _read_pdf(data: bytes, relative: str) -> _Extracted:
-    """Text of every page, pages separated by a blank line; `page_starts` records each page."""
+def _read_pdf(data: bytes, relative: str, sha256: str, ocr: Ocr | None) -> _Extracted:
+    """Text of every page, pages separated by a blank line; `page_starts` records each page.
+
+    Pages without a usable text layer are read with OCR: only those, so a mixed PDF keeps the
+    exact text of its other pages.
+    """
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
@@ -232,13 +259,40 @@ def _read_pdf(data: bytes, relative: str) -> _Extracted:
         raise
     except Exception as error:  # noqa: BLE001 - pypdf raises many exception types on damaged files
         raise DocumentError(relative, f"damaged or unreadable PDF ({error})") from None
+    without_text = [i for i, text in enumerate(pages) if sum(map(str.isalnum, text)) < _MIN_PAGE_TEXT]
+    recognised = ocr.read_pdf(data, sha256, relative, without_text) if ocr and without_text else {}
+    for index, text in recognised.items():
+        pages[index] = text
     if not any(pages):
-        raise DocumentError(relative, "the PDF has no extractable text (a scan? run OCR on it first)")
+        if recognised:
+            raise DocumentError(relative, "scanned, but no text was recognised on it (blank pages?)")
+        hint = "" if ocr else ": OCR is off (RAG_OCR=off)"
+        raise DocumentError(relative, f"the PDF has no extractable text{hint}")
+    text, starts = _join_pages(pages)
+    return _Extracted(text, title, starts, tuple(sorted(i + 1 for i in recognised)))
+
+
+# --- images ------------------------------------------------------------------------------------
+
+
+def _read_image(data: bytes, relative: str, sha256: str, ocr: Ocr | None) -> _Extracted:
+    """A scan or photo of text: each page (TIFFs may hold several) recognised, like a PDF's."""
+    if ocr is None:
+        raise DocumentError(relative, "an image, and OCR is off (RAG_OCR=off)")
+    pages = [text.strip() for text in ocr.read_image(data, sha256, relative)]
+    if not any(pages):
+        raise DocumentError(relative, "scanned, but no text was recognised on it (a blank page?)")
+    text, starts = _join_pages(pages)
+    return _Extracted(text, "", starts, tuple(range(1, len(pages) + 1)))
+
+
+def _join_pages(pages: list[str]) -> tuple[str, tuple[int, ...]]:
+    """Pages separated by a blank line, and the offset where each page begins."""
     starts, offset = [], 0
     for text in pages:
         starts.append(offset)
         offset += len(text) + 2
-    return "\n\n".join(pages), title, tuple(starts)
+    return "\n\n".join(pages), tuple(starts)
 
 
 # --- DOCX --------------------------------------------------------------------------------------
@@ -251,7 +305,7 @@ def _read_docx(data: bytes, relative: str) -> _Extracted:
         core_title = document.core_properties.title or ""
     except Exception as error:  # noqa: BLE001 - python-docx/zipfile/lxml raise many types on broken files
         raise DocumentError(relative, f"damaged or unreadable DOCX ({error})") from None
-    return text, title or _clean(core_title), ()
+    return _Extracted(text, title or _clean(core_title))
 
 
 def _docx_text(document: DocxDocument) -> tuple[str, str]:
@@ -304,8 +358,7 @@ _READERS: dict[str, Callable[[bytes, str], _Extracted]] = {
     ".markdown": _read_markdown,
     ".html": _read_html,
     ".htm": _read_html,
-    ".pdf": _read_pdf,
     ".docx": _read_docx,
 }
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_READERS)
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset({*_READERS, ".pdf", *IMAGE_SUFFIXES})
 SUPPORTED_TYPES = ", ".join(sorted(SUPPORTED_SUFFIXES))  # as messages name them

@@ -61,6 +61,13 @@ class Manifest:
     built_at: float
     files: dict[str, FileRecord] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)  # path -> reason, from the last build
+    # path -> Debian packages that would let OCR read its scanned pages: the files among `failed`
+    # that are all scan, and files indexed without their scanned pages (read again once installed)
+    unread_scans: dict[str, str] = field(default_factory=dict)
+
+    def scan_packages(self) -> str:
+        """The packages that would read every unread scan, for one install command."""
+        return " ".join(sorted({p for packages in self.unread_scans.values() for p in packages.split()}))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=1)
@@ -236,6 +243,7 @@ def load(index_dir: Path) -> IndexStore:
             for line in lines:
                 data = json.loads(line)
                 data["page_starts"] = tuple(data.get("page_starts", ()))
+                data["ocr_pages"] = tuple(data.get("ocr_pages", ()))  # absent in older builds
                 documents[data["path"]] = Document(**data)
         vectors = np.load(build / "vectors.npy")
         faiss_index = faiss.read_index(str(build / "faiss.index"))

@@ -28,7 +28,8 @@ class Document:
     text: str  # extracted text; chunk offsets point into this
     sha256: str  # of the file's bytes
     mtime: float
-    page_starts: tuple[int, ...] = ()  # PDF: offset in `text` where each page begins
+    page_starts: tuple[int, ...] = ()  # PDF, image: offset in `text` where each page begins
+    ocr_pages: tuple[int, ...] = ()  # 1-based pages whose text was recognised from a scan (OCR)
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number that contains `offset`, or None for formats without pages."""
@@ -41,6 +42,10 @@ class Document:
             else:
                 break
         return page + 1
+
+    def ocr_at(self, offset: int) -> bool:
+        """True when the text at `offset` was recognised from a scan and may hold OCR errors."""
+        return self.page_at(offset) in self.ocr_pages
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Bad documents never stop a build: each is skipped with its reason, everything else is indexed.
 
 Case 1 and 2 of the reliability table (README): broken, protected, huge, oddly encoded, vanishing
-and duplicate files, built with the real model through the `rag index` command or update_index.
+and duplicate files, and bad scans, built with the real model through the `rag index` command or
+update_index.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from rag.cli import app
 from rag.config import Settings
 from rag.indexing import update_index
 from rag.retrieval.retriever import Retriever
-from tests.files import CORPUS, write_broken_files, write_encrypted_pdf
+from tests.files import (
+    CORPUS,
+    render_text,
+    tesseract_missing,
+    write_broken_files,
+    write_encrypted_pdf,
+    write_scan_pdf,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -82,12 +90,12 @@ def test_a_file_that_vanishes_or_turns_unreadable_mid_build_is_skipped(settings,
     )
     real_load, real_encode = indexing.load_document, embedder.encode_documents
 
-    def load_while_files_change(path: Path, corpus_dir: Path):
+    def load_while_files_change(path: Path, corpus_dir: Path, ocr=None):
         if path.name == "weg.txt":
             path.unlink()  # deleted between the folder scan and reading
         if path.name == "op-slot.txt":
             raise PermissionError(13, "Permission denied", str(path))  # root ignores chmod 000
-        return real_load(path, corpus_dir)
+        return real_load(path, corpus_dir, ocr)
 
     def encode_then_delete(pairs):
         (settings.corpus_dir / "later-weg.txt").unlink(missing_ok=True)  # gone before the records
@@ -127,3 +135,38 @@ def test_duplicate_documents_are_indexed_once_and_cited_by_their_original(settin
     assert after.removed == [original.name] and after.changed == ["wikistad-kopie.txt"]
     docs = {c.doc for c in store.load(settings.index_dir).chunks}
     assert "wikistad-kopie.txt" in docs and original.name not in docs
+
+
+@pytest.mark.skipif(bool(tesseract_missing()), reason=tesseract_missing() or "installed")
+def test_bad_scans_are_each_skipped_with_their_reason_and_the_rest_is_indexed(
+    cli_corpus, monkeypatch, tmp_path
+):
+    notice = "Het wijkbudget voor de Rivierenbuurt wordt in oktober verdeeld door een bewonerscommissie."
+    render_text([notice]).rotate(90, expand=True, fillcolor=255).save(
+        cli_corpus / "gedraaid.png", dpi=(300, 300)
+    )
+    write_scan_pdf(cli_corpus / "leeg-gescand.pdf", [render_text([""])])  # a scanned white page
+    (cli_corpus / "kapot.jpg").write_bytes(b"\xff\xd8\xff\xe0 half a JPEG")
+    blank = render_text([""]).resize((100, 100))
+    write_scan_pdf(cli_corpus / "archief.pdf", [blank] * 200)  # 200 image-only pages
+    monkeypatch.setenv("RAG_OCR_MAX_PAGES", "100")
+
+    result = runner.invoke(app, ["index"])
+
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "3 added" in output and "3 failed" in output
+    expected_reasons = {
+        "leeg-gescand.pdf": "no text was recognised",
+        "kapot.jpg": "damaged or unreadable image",
+        "archief.pdf": "has 200 scanned pages, more than RAG_OCR_MAX_PAGES (100)",
+    }
+    for name, reason in expected_reasons.items():
+        assert (
+            f"skipped {name}: " in output
+            and reason in output.split(f"skipped {name}: ")[1].split("skipped")[0]
+        )
+    index = store.load(tmp_path / "index")
+    assert set(index.manifest.failed) == set(expected_reasons)
+    assert "Rivierenbuurt" in index.documents["gedraaid.png"].text  # the rotated scan, turned upright
+    assert {p.name for p in CORPUS.iterdir()} < set(index.documents)

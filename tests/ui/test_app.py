@@ -24,7 +24,7 @@ from rag.ui import resources
 from rag.ui.export import chat_markdown
 from rag.ui.highlight import escape_markdown
 from rag.ui.texts import Texts
-from tests.files import CORPUS, ROOT
+from tests.files import CORPUS, ROOT, render_text, tesseract_missing
 from tests.ollama_server import FakeOllama
 
 pytestmark = pytest.mark.integration
@@ -391,6 +391,64 @@ def test_sidebar_update_adds_new_files_while_the_old_index_stays_usable(
     new = resources.retriever(settings, embedder)
     assert new is not old and len(new.index.documents) == 3
     assert len(old.index.documents) == 2 and old.search("burgerkracht")  # still answers
+
+
+# --- scans ------------------------------------------------------------------------------------
+
+NOTICE = "Mededeling: het buurthuis aan de Kastanjelaan is in augustus gesloten wegens een verbouwing."
+
+
+def corpus_with_a_scan(tmp_path: Path, sample) -> Path:
+    shutil.copytree(sample[0], tmp_path / "corpus")
+    render_text([NOTICE]).save(tmp_path / "corpus" / "mededeling.png", dpi=(300, 300))
+    return tmp_path / "corpus"
+
+
+@uses_app
+def test_without_tesseract_the_build_summary_and_the_sidebar_say_what_to_install(
+    monkeypatch, tmp_path: Path, sample
+) -> None:
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(corpus_with_a_scan(tmp_path, sample)))
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    (tmp_path / "bin").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))  # no tesseract on this machine
+    at = start()  # the first start builds the index
+
+    assert (
+        "Gescand, niet leesbaar: mededeling.png — installeer `tesseract-ocr-nld` (apt) om het te "
+        "indexeren." in texts_of(at.main.warning)
+    )
+    assert (
+        "1 gescand(e) bestand(en) niet leesbaar: installeer `tesseract-ocr-nld` (apt) om ze te "
+        "indexeren, en klik daarna op *Index bijwerken*." in texts_of(at.sidebar.warning)
+    )
+
+    monkeypatch.setenv("RAG_UI_LANGUAGE", "en")
+    at = start()
+    assert (
+        "1 scanned file(s) not readable: install `tesseract-ocr-nld` (apt) to index them, then click "
+        "*Update index*." in texts_of(at.sidebar.warning)
+    )
+
+
+@uses_app
+@pytest.mark.skipif(bool(tesseract_missing()), reason=tesseract_missing() or "installed")
+def test_a_passage_read_from_a_scan_says_so_in_the_source_view(
+    monkeypatch, tmp_path: Path, sample, embedder
+) -> None:
+    corpus = corpus_with_a_scan(tmp_path, sample)
+    update_index(load_settings(corpus_dir=corpus, index_dir=tmp_path / "index"), embedder)
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("RAG_ANSWERER", "none")
+    at = ask(start(), "Wanneer is het buurthuis aan de Kastanjelaan gesloten?")
+
+    notes = [
+        any("Herkend uit een scan (OCR)" in c.value for c in expander.caption)
+        for expander in at.main.expander
+    ]
+    docs = [hit.chunk.doc for hit in last_answer(at).passages]
+    assert docs[0] == "mededeling.png" and notes == [doc == "mededeling.png" for doc in docs]
 
 
 # --- export ------------------------------------------------------------------------------------

@@ -56,11 +56,16 @@ def build_index(
         return None
     try:
         bar = container.progress(0.0, text=texts("build_start"))
+        reading = 0.0  # where the bar stands while files are read
 
         def progress(stage: str, done: int, total: int) -> None:
+            nonlocal reading
             share = done / total if total else 1.0
             if stage == "reading":
-                bar.progress(_READING_SHARE * share, text=texts("stage_reading", done=done, total=total))
+                reading = _READING_SHARE * share
+                bar.progress(reading, text=texts("stage_reading", done=done, total=total))
+            elif stage == "ocr":  # pages of one scan, while the bar stays at its file
+                bar.progress(reading, text=texts("stage_ocr", done=done, total=total))
             else:
                 value = _READING_SHARE + (1 - _READING_SHARE) * share
                 bar.progress(min(value, 1.0), text=texts("stage_embedding", done=done, total=total))
@@ -103,7 +108,16 @@ def _summarise(report: IndexReport, texts: Texts, container: DeltaGenerator) -> 
     else:
         container.success(texts("build_up_to_date", chunks=report.chunks), icon=":material/check_circle:")
     for path, reason in report.failed.items():
-        container.warning(texts("build_skipped", path=escape_markdown(path), reason=escape_markdown(reason)))
+        if path in report.unread_scans:
+            text = texts(
+                "build_scan_unreadable", path=escape_markdown(path), packages=report.unread_scans[path]
+            )
+        else:
+            text = texts("build_skipped", path=escape_markdown(path), reason=escape_markdown(reason))
+        container.warning(text)
+    for path, packages in report.unread_scans.items():
+        if path not in report.failed:
+            container.warning(texts("build_partly_read", path=escape_markdown(path), packages=packages))
     for path, original in report.duplicates.items():
         container.caption(
             texts("build_duplicate", path=escape_markdown(path), original=escape_markdown(original))

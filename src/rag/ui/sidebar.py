@@ -119,6 +119,13 @@ def render_status(
         st.markdown(texts("status_counts", docs=len(manifest.files), chunks=len(index.chunks)))
         st.caption(texts("status_model", model=manifest.model))
         st.caption(texts("status_built", built=built))
+        if manifest.unread_scans:
+            st.warning(
+                texts(
+                    "status_scans_unreadable", n=len(manifest.unread_scans), packages=manifest.scan_packages()
+                ),
+                icon=":material/document_scanner:",
+            )
         _render_stale(settings, manifest, texts)
 
 
@@ -143,6 +150,9 @@ def _render_stale(settings: Settings, manifest: Manifest, texts: Texts) -> None:
     ]
     stale = len(rows)
     rows += [(texts("stale_failed"), f"{path} ({reason})") for path, reason in manifest.failed.items()]
+    rows += [
+        (texts("stale_partly_read"), path) for path in manifest.unread_scans if path not in manifest.failed
+    ]
     if stale:
         st.warning(texts("status_stale", n=stale), icon=":material/update:")
     else:

@@ -108,5 +108,7 @@ def render_sources(sources: list[Source], docs: Mapping[str, Document], texts: T
             st.caption(
                 escape_markdown(f"{source.doc} · {texts('characters', start=source.start, end=source.end)}")
             )
+            if document.ocr_at(source.start):
+                st.caption(f":material/document_scanner: {texts('ocr_note')}")
             if st.toggle(texts("show_document"), key=f"doc-{key}-{source.n}"):
                 st.html(document_html(document.text, spans_in(sources, source.doc)))
