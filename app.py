@@ -11,6 +11,7 @@ from rag import store
 from rag.config import load_settings
 from rag.errors import RagError
 from rag.ui import build, chat, resources, sidebar, views
+from rag.ui.conversation import FORCED
 from rag.ui.texts import Texts
 
 
@@ -65,8 +66,9 @@ def main() -> None:
 
     views.render_history(messages, texts)
     question = st.chat_input(texts("chat_placeholder"), disabled=retriever is None)
-    if question and retriever is not None:
-        chat.ask(question, retriever, settings, options, texts)
+    forced = st.session_state.pop(FORCED, None)  # "answer anyway" under a refusal
+    if retriever is not None and (question or forced):
+        chat.ask(question or forced, retriever, settings, options, texts, force=not question)
     sidebar.render_actions(slots.actions, texts)  # last: the export includes this answer
 
 

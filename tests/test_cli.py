@@ -124,8 +124,26 @@ def test_eval_scores_retrieval_and_answers_on_a_question_file(cli_corpus, tmp_pa
     assert scores["retrieval"]["dense"]["recall_at_k"] == 1.0
     answers = scores["answers"]
     assert answers["backend"] == "extractive"
-    assert answers["refusal_accuracy"] == 1.0 and answers["wrongful_refusals"] == 0.0
-    assert 0.0 <= scores["suggested_min_relevance"]["value"] <= 1.0
+    assert answers["outcomes"]["all answerable"]["refused"] == 0
+    assert answers["outcomes"]["nl unanswerable"]["refused"] == 1  # parking permits: off-topic
+    assert answers["gold_shown"] == 1.0
+
+
+def test_ask_refuses_with_the_closest_passages_and_answers_anyway_on_request(cli_corpus):
+    runner.invoke(app, ["index"])
+    question = "Hoe hoog is de Mount Everest?"
+
+    refused = runner.invoke(app, ["ask", question, "--answerer", "extractive"])
+    assert refused.exit_code == 0, refused.output
+    assert "Ik kan dit niet vinden in de documenten." in refused.output
+    assert "Dichtstbijzijnde passages" in refused.output and "--force" in refused.output
+    assert re.search(r"\[1\] .* — (talentprogramma|wikistad).*\(\d+%\)", refused.output)
+
+    forced = runner.invoke(app, ["ask", question, "--answerer", "extractive", "--force", "--json"])
+    answer = json.loads(forced.output)
+    assert answer["refused"] is False and answer["confidence"] == "weak" and answer["citations"]
+    as_json = json.loads(runner.invoke(app, ["ask", question, "--answerer", "extractive", "--json"]).output)
+    assert as_json["refused"] is True and as_json["confidence"] is None and len(as_json["passages"]) == 5
 
 
 @pytest.mark.skipif(bool(tesseract_missing()), reason=tesseract_missing() or "installed")

@@ -11,9 +11,9 @@ from rag.evaluation import (
     Case,
     first_relevant_rank,
     read_beir,
+    read_cases,
     read_qa,
     score_ranks,
-    suggest_min_relevance,
     write_beir_corpus,
 )
 from rag.types import Chunk, Hit
@@ -79,8 +79,19 @@ def test_beir_reader_and_corpus_writer(tmp_path):
     assert (tmp_path / "corpus" / "p1.md").read_text(encoding="utf-8") == "# Inleiding\n\nTekst één.\n"
 
 
-def test_threshold_suggestion_separates_the_two_groups():
-    threshold, accuracy = suggest_min_relevance(
-        {"answerable": [0.6, 0.55, 0.7, 0.4], "unanswerable": [0.3, 0.35, 0.5]}
-    )
-    assert threshold == 0.55 and accuracy == pytest.approx((3 / 4 + 1) / 2)
+def test_a_split_of_a_question_file_is_read_with_its_facts_and_languages(tmp_path):
+    path = tmp_path / "qa.jsonl"
+    rows = [
+        {"question": "Hoeveel?", "gold": "drie  taken", "fact": "drie", "split": "tune"},
+        {"question": "How many tasks?", "gold": "drie taken", "fact": "drie", "split": "check"},
+        {"question": "Waarom?", "gold": None, "split": "check"},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+    check = read_cases(path, "check")
+    assert [(c.question, c.language, c.fact, c.answerable) for c in check] == [
+        ("How many tasks?", "en", "drie", True),
+        ("Waarom?", "nl", None, False),
+    ]
+    with pytest.raises(ConfigError, match="no questions in split 'tuning'"):
+        read_cases(path, "tuning")

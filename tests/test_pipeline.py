@@ -54,10 +54,41 @@ def test_extractive_answer_quotes_cited_passages_verbatim(sample_retriever, ques
 def test_question_outside_the_corpus_is_refused_without_calling_the_llm(sample_retriever, fake_ollama):
     for question in ("Hoe hoog is de Mount Everest?", "What is the recipe for apple pie?"):
         answer = with_ollama(sample_retriever, fake_ollama).ask(question)
-        assert answer.refused
-        assert answer.text in NOT_FOUND.values()
+        assert answer.refused and answer.confidence is None
         assert answer.text == NOT_FOUND["en" if question.startswith("What") else "nl"]
+        assert len(answer.passages) == 5  # the closest matches, shown instead of nothing
     assert fake_ollama.chat_requests() == []
+
+
+def test_a_refused_question_is_answered_anyway_on_request_labelled_weak(sample_retriever):
+    question = "Hoe hoog is de Mount Everest?"
+    refused = extractive(sample_retriever).ask(question)
+    forced = extractive(sample_retriever).ask(question, force=True)
+
+    assert refused.refused and not forced.refused
+    assert forced.confidence == "weak" and forced.citations
+    assert forced.answerability == refused.answerability < sample_retriever.settings.refuse_below
+
+
+def test_the_shopkeepers_story_is_answered_from_the_passage_that_tells_it(sample_retriever):
+    """A narrative report: similar in meaning to the question, though not in its words."""
+    answer = extractive(sample_retriever).ask("Hoe hielpen winkeliers een moeder met schulden?")
+
+    assert not answer.refused and answer.confidence == "high"
+    assert "fondsje" in answer.text
+    assert any("fondsje" in c.text for c in answer.citations)
+
+
+def test_a_language_model_that_finds_no_answer_is_a_refusal_with_the_closest_passages(
+    sample_retriever, fake_ollama
+):
+    fake_ollama.reply = ["Ik kan dit niet vinden in de documenten."]
+    answer = with_ollama(sample_retriever, fake_ollama).ask(
+        "Welke taken heeft de beleidsmedewerker in Massy?"
+    )
+
+    assert answer.refused and answer.confidence is None and not answer.error
+    assert len(answer.passages) == 5 and fake_ollama.chat_requests()
 
 
 def test_ollama_answer_is_streamed_and_its_citations_checked(sample_retriever, fake_ollama):

@@ -6,7 +6,7 @@ import pytest
 
 from rag.chunking import chunk_document
 from rag.llm.base import estimate_tokens
-from rag.prompting import NOT_FOUND, build_prompt, detect_language
+from rag.prompting import NOT_FOUND, build_prompt
 from rag.types import Document, Hit
 from tests.conftest import INJECTION_DOCUMENT
 
@@ -56,15 +56,3 @@ def test_passages_that_do_not_fit_are_dropped_best_first_and_reported() -> None:
     assert used + 256 <= 1024
     assert prompt.passages == hits[: len(prompt.passages)] and prompt.dropped == hits[len(prompt.passages) :]
     assert 0 < len(prompt.passages) < len(hits)
-
-
-@pytest.mark.parametrize(
-    ("question", "language"),
-    [
-        ("Wat deed de wethouder met de ambtenaren?", "nl"),
-        ("What did the alderman ask of the civil servants?", "en"),
-        ("Burgerparticipatie?", "nl"),
-    ],
-)
-def test_language_of_the_question(question: str, language: str) -> None:
-    assert detect_language(question) == language

@@ -177,6 +177,9 @@ def ask_command(
     ] = None,
     where: WhereOption = None,
     index: IndexOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Answer from the closest passages even when none seems to answer.")
+    ] = False,
 ) -> None:
     """Answer QUESTION from the documents only, with checked [n] citations."""
     with user_errors():
@@ -184,16 +187,30 @@ def ask_command(
         only = parse_where(where)
         assistant = _assistant(settings)
         if as_json:
-            answer = assistant.ask(question, where=only)
+            answer = assistant.ask(question, where=only, force=force)
             print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
             return
-        answer = assistant.ask(question, where=only, on_token=lambda piece: print(piece, end="", flush=True))
+        answer = assistant.ask(
+            question, where=only, force=force, on_token=lambda piece: print(piece, end="", flush=True)
+        )
         print()
         _print_answer_footer(answer)
 
 
+WEAK = {
+    "nl": "Geen passage beantwoordt dit met zekerheid: controleer het antwoord met de bronnen.",
+    "en": "No passage answers this for certain: check the answer against the sources.",
+}
+CLOSEST = {
+    "nl": "Dichtstbijzijnde passages (geen antwoord gevonden; `rag ask --force` antwoordt er toch uit):",
+    "en": "Closest passages (no answer found in them; `rag ask --force` answers from them anyway):",
+}
+
+
 def _print_answer_footer(answer: Answer) -> None:
     notes = [answer.notice, answer.error, *answer.warnings]
+    if answer.confidence == "weak":
+        notes.insert(0, WEAK[answer.language])
     if answer.incomplete:
         notes.append("The answer is incomplete.")
     for note in filter(None, notes):
@@ -206,13 +223,12 @@ def _print_answer_footer(answer: Answer) -> None:
         for c in answer.citations:
             flag = "" if c.supported else "  [yellow](does not back the cited sentence)[/]"
             console.print(f"  [{c.n}] {c.title} — {c.doc}:{c.start}-{c.end}{flag}", highlight=False)
-    elif not answer.refused:
-        console.print("Passages:")
-        for n, hit in enumerate(answer.passages, start=1):
-            console.print(
-                f"  [{n}] {hit.chunk.title} — {hit.chunk.doc}:{hit.chunk.start}-{hit.chunk.end}",
-                highlight=False,
-            )
+        return
+    console.print(CLOSEST[answer.language] if answer.refused else "Passages:", highlight=False)
+    for n, hit in enumerate(answer.passages, start=1):
+        relevance = "" if hit.dense_score is None else f" ({hit.dense_score:.0%})"
+        where = f"{hit.chunk.doc}:{hit.chunk.start}-{hit.chunk.end}"
+        console.print(f"  [{n}] {hit.chunk.title} — {where}{relevance}", highlight=False)
 
 
 @app.command("status")
@@ -296,13 +312,16 @@ def eval_command(
     answerer: Annotated[
         Optional[str], typer.Option("--answerer", "--llm", help="Answerer for --answers (env RAG_ANSWERER).")
     ] = None,
+    split: Annotated[
+        Optional[str], typer.Option(help="Only the questions of this split of a QA file: tune or check.")
+    ] = None,
 ) -> None:
     """Recall@1, recall@k and MRR@10 for bm25, dense and hybrid; with --answers, answer quality."""
     from rag import evaluation
     from rag.pipeline import Assistant
 
     with user_errors():
-        cases = evaluation.read_cases(path)
+        cases = evaluation.read_cases(path, split)
         configured = load_settings(answerer=answerer)
         embedder = _embedder(configured)
         settings = evaluation.staged_settings(path, corpus, configured)
@@ -320,7 +339,7 @@ def eval_command(
         if as_json:
             _print_eval_json(cases, retrieval, answer_scores)
         elif answer_scores:
-            _print_answers(answer_scores, settings)
+            _print_answers(answer_scores)
 
 
 def _print_eval_json(
@@ -328,17 +347,13 @@ def _print_eval_json(
 ) -> None:
     from dataclasses import asdict
 
-    from rag.evaluation import suggest_min_relevance
-
     data: dict[str, object] = {
         "questions": len(cases),
         "answerable": sum(c.answerable for c in cases),
         "retrieval": {mode: asdict(s) for mode, s in retrieval.items()},
     }
     if answer_scores:
-        threshold, balanced = suggest_min_relevance(answer_scores.best_similarity)
-        data["answers"] = {k: v for k, v in asdict(answer_scores).items() if k != "best_similarity"}
-        data["suggested_min_relevance"] = {"value": threshold, "balanced_accuracy": balanced}
+        data["answers"] = asdict(answer_scores)
     print(json.dumps(data, indent=1))
 
 
@@ -354,20 +369,19 @@ def _figure(value: float | None, unit: str = "") -> str:
     return "–" if value is None else f"{value:.3f}{unit}"
 
 
-def _print_answers(a: AnswerScores, settings: Settings) -> None:
-    from rag.evaluation import suggest_min_relevance
+def _print_answers(a: AnswerScores) -> None:
+    from rag.evaluation import OUTCOMES
 
-    threshold, balanced = suggest_min_relevance(a.best_similarity)
+    table = Table("questions", *OUTCOMES, title=f"Answers ({a.backend} {a.model}): outcome per question")
+    for group, counts in sorted(a.outcomes.items(), key=lambda item: (item[0].startswith("all"), item[0])):
+        total = sum(counts.values())
+        table.add_row(f"{group} ({total})", *(f"{counts[o]} ({counts[o] / total:.0%})" for o in OUTCOMES))
+    console.print(table)
     console.print(
-        f"Answers ({a.backend} {a.model}): refusal accuracy {_figure(a.refusal_accuracy)}, "
-        f"wrongful refusals {_figure(a.wrongful_refusals)}, supported citations "
-        f"{_figure(a.supported_citations)}, first token p50 {_figure(a.first_token_p50, ' s')}, "
-        f"total p50 {_figure(a.total_p50, ' s')} / p95 {_figure(a.total_p95, ' s')}",
-        highlight=False,
-    )
-    console.print(
-        f"RAG_MIN_RELEVANCE is {settings.min_relevance}; best separation on this set at "
-        f"{threshold:.3f} (balanced accuracy {balanced:.3f}).",
+        f"Gold passage shown (answer or closest matches): {_figure(a.gold_shown)}; fact stated in "
+        f"the answer: {_figure(a.fact_in_answer)}; supported citations {_figure(a.supported_citations)}; "
+        f"first token p50 {_figure(a.first_token_p50, ' s')}, total p50 {_figure(a.total_p50, ' s')} "
+        f"/ p95 {_figure(a.total_p95, ' s')}",
         highlight=False,
     )
 

@@ -1,7 +1,8 @@
 """Measure retrieval and answers on a question set, so quality is a number and not a feeling.
 
 Two formats: the product's QA lines (`question`, `gold` substring of the relevant passage or null,
-optional `doc`, `answerable`) and the BEIR layout (`corpus.jsonl`, `queries*.jsonl`,
+optional `doc`, `answerable`, `lang`, `fact` — a short substring of the gold a correct answer
+states — and `split`, tune or check) and the BEIR layout (`corpus.jsonl`, `queries*.jsonl`,
 `qrels*.tsv`), whose passages are written out as one Markdown file each so they go through the
 product's real loading, chunking and indexing.
 """
@@ -12,7 +13,7 @@ import csv
 import json
 import statistics
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
@@ -20,6 +21,7 @@ from tqdm import tqdm
 from rag.chunking import normalize_whitespace
 from rag.config import RetrievalMode, Settings
 from rag.errors import ConfigError
+from rag.language import detect_language
 from rag.loaders import discover
 from rag.pipeline import Assistant
 from rag.retrieval.retriever import Retriever
@@ -39,6 +41,9 @@ class Case:
     answerable: bool
     gold: str | None = None  # QA format: whitespace-folded substring of a relevant passage
     relevant_docs: frozenset[str] = frozenset()  # BEIR format: relevant passage ids (file stems)
+    fact: str | None = None  # what a correct answer states, verbatim from the gold
+    language: str = "nl"
+    split: str = "tune"  # "tune": may be tuned on; "check": only reported
 
     def is_relevant(self, hit: Hit) -> bool:
         if self.gold is not None:
@@ -55,17 +60,21 @@ class RetrievalScores:
     questions: int
 
 
+OUTCOMES = ("answered", "weak", "refused")
+
+
 @dataclass
 class AnswerScores:
     backend: str
     model: str
-    refusal_accuracy: float | None  # share of unanswerable questions refused
-    wrongful_refusals: float | None  # share of answerable questions refused
+    # "nl answerable" / "en unanswerable" / "all answerable" ... -> outcome -> questions
+    outcomes: dict[str, dict[str, int]]
+    gold_shown: float | None  # answerable questions whose shown passages hold the gold passage
+    fact_in_answer: float | None  # answered questions (with a `fact`) whose text states it
     supported_citations: float | None  # share of citations the checker found backed
     first_token_p50: float | None  # seconds
     total_p50: float
     total_p95: float
-    best_similarity: dict[str, list[float]] = field(default_factory=dict, repr=False)
 
 
 def read_qa(path: Path) -> list[Case]:
@@ -76,12 +85,15 @@ def read_qa(path: Path) -> list[Case]:
             continue
         try:
             item = json.loads(line)
-            gold = item.get("gold")
+            gold, fact = item.get("gold"), item.get("fact")
             cases.append(
                 Case(
                     question=item["question"],
                     answerable=bool(item.get("answerable", gold is not None)),
                     gold=normalize_whitespace(gold) if gold else None,
+                    fact=normalize_whitespace(fact) if fact else None,
+                    language=item.get("lang") or detect_language(item["question"]),
+                    split=item.get("split", "tune"),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as error:
@@ -96,9 +108,15 @@ def is_beir(path: Path) -> bool:
     return path.is_dir() and (path / "corpus.jsonl").exists()
 
 
-def read_cases(path: Path) -> list[Case]:
-    """Cases from a BEIR folder or a QA JSON Lines file."""
-    return read_beir(path) if is_beir(path) else read_qa(path)
+def read_cases(path: Path, split: str | None = None) -> list[Case]:
+    """Cases from a BEIR folder or a QA JSON Lines file; only those of `split` when given."""
+    cases = read_beir(path) if is_beir(path) else read_qa(path)
+    if split is None:
+        return cases
+    chosen = [case for case in cases if case.split == split]
+    if not chosen:
+        raise ConfigError(f"{path} has no questions in split {split!r}: use tune or check.")
+    return chosen
 
 
 def staged_settings(
@@ -208,54 +226,40 @@ def evaluate_retrieval(
 
 
 def evaluate_answers(assistant: Assistant, cases: list[Case], k: int) -> AnswerScores:
-    """Refusals, wrongful refusals, supported citations and latency of one backend."""
-    refused = {True: 0, False: 0}
-    counts = {True: 0, False: 0}
+    """Outcomes (answered / weak / refused) per language, what the user is shown, and latency."""
+    outcomes: dict[str, dict[str, int]] = {}
+    shown: list[bool] = []
+    stated: list[bool] = []
     citations = supported = 0
     first_tokens: list[float] = []
     totals: list[float] = []
-    similarity: dict[str, list[float]] = {"answerable": [], "unanswerable": []}
     for case in tqdm(cases, desc=f"answers {assistant.answerer.name}", unit=" q", leave=False):
         answer = assistant.ask(case.question, k=k)
-        counts[case.answerable] += 1
-        refused[case.answerable] += answer.refused
+        outcome = "refused" if answer.refused else "weak" if answer.confidence == "weak" else "answered"
+        kind = "answerable" if case.answerable else "unanswerable"
+        for language in (case.language, "all"):
+            row = outcomes.setdefault(f"{language} {kind}", dict.fromkeys(OUTCOMES, 0))
+            row[outcome] += 1
+        if case.answerable and case.gold is not None:
+            shown.append(any(case.is_relevant(hit) for hit in answer.passages))
+        if case.answerable and case.fact and not answer.refused:
+            stated.append(case.fact.lower() in normalize_whitespace(answer.text).lower())
         citations += len(answer.citations)
         supported += sum(c.supported for c in answer.citations)
         totals.append(answer.timings["total"])
         if "first_token" in answer.timings:
             first_tokens.append(answer.timings["first_token"])
-        scores = [h.dense_score for h in answer.passages if h.dense_score is not None]
-        key = "answerable" if case.answerable else "unanswerable"
-        similarity[key].append(max(scores, default=0.0))
     return AnswerScores(
         backend=assistant.answerer.name,
         model=assistant.answerer.model,
-        refusal_accuracy=_share(refused[False], counts[False]),
-        wrongful_refusals=_share(refused[True], counts[True]),
+        outcomes=outcomes,
+        gold_shown=_share(sum(shown), len(shown)),
+        fact_in_answer=_share(sum(stated), len(stated)),
         supported_citations=_share(supported, citations),
         first_token_p50=statistics.median(first_tokens) if first_tokens else None,
         total_p50=statistics.median(totals),
         total_p95=_percentile(totals, 95),
-        best_similarity=similarity,
     )
-
-
-def suggest_min_relevance(similarity: dict[str, list[float]]) -> tuple[float, float]:
-    """The refusal threshold that best separates answerable from unanswerable questions.
-
-    Returns (threshold, balanced accuracy); balanced, because unanswerable questions are few.
-    """
-    answerable, unanswerable = similarity["answerable"], similarity["unanswerable"]
-    if not answerable or not unanswerable:
-        return 0.0, 0.0
-    best = (0.0, 0.0)
-    for threshold in sorted(set(answerable + unanswerable)):
-        kept = sum(s >= threshold for s in answerable) / len(answerable)
-        refused = sum(s < threshold for s in unanswerable) / len(unanswerable)
-        balanced = (kept + refused) / 2
-        if balanced > best[1]:
-            best = (threshold, balanced)
-    return best
 
 
 def _share(part: int, whole: int) -> float | None:

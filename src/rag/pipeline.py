@@ -10,14 +10,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from rag.answerability import BACKGROUND, Verdict, judge
 from rag.answering import Answerer, answerer_from_settings
 from rag.citations import check_citations
 from rag.config import RetrievalMode, Settings
 from rag.embedding import Embedder
 from rag.errors import LLMError, QuestionError
 from rag.followup import rewrite_query
+from rag.language import detect_language
 from rag.llm import LLM, llm_from_settings
-from rag.prompting import NOT_FOUND, detect_language
+from rag.prompting import NOT_FOUND
 from rag.retrieval.filters import Where
 from rag.retrieval.retriever import Retriever
 from rag.types import Answer, Hit, Language, Message
@@ -78,8 +80,13 @@ class Assistant:
         mode: RetrievalMode | None = None,
         where: Where | None = None,
         on_token: OnToken | None = None,
+        force: bool = False,
     ) -> Answer:
-        """Answer `question`; `on_token` receives the answer text as it is generated."""
+        """Answer `question`; `on_token` receives the answer text as it is generated.
+
+        A question the passages clearly do not answer is refused, with the closest passages kept
+        in `Answer.passages`; `force` answers it anyway from them, labelled weak.
+        """
         if not question.strip():
             raise QuestionError("The question is empty: type a question about the documents.")
         timings: dict[str, float] = {}
@@ -91,26 +98,39 @@ class Assistant:
         hits = self.retriever.search(query, k=k, mode=mode, where=where)
         timings["retrieve"] = time.perf_counter() - tick
         answerer = self.answerer
-        answer = Answer("", False, answerer.name, answerer.model, query, question, hits, timings=timings)
         language = detect_language(question)
-
+        answer = Answer(
+            "",
+            False,
+            answerer.name,
+            answerer.model,
+            query,
+            question,
+            hits,
+            language=language,
+            timings=timings,
+        )
         if not answerer.writes_answers:
             answer.notice = answerer.draft(question, hits, language).notice
-        elif not self._relevant(query, hits):
+            timings["total"] = time.perf_counter() - started
+            return answer
+        verdict = self._judge(query, hits, language)
+        answer.answerability = verdict.score
+        if verdict.outcome == "refused" and not force:
             answer.refused = True
             answer.text = NOT_FOUND[language]
             _emit(on_token, answer.text)
         else:
+            answer.confidence = "high" if verdict.outcome == "answered" else "weak"
             self._write(answer, question, hits, language, on_token)
         timings["total"] = time.perf_counter() - started
         return answer
 
-    def _relevant(self, query: str, hits: list[Hit]) -> bool:
-        """Refusal gate: is any passage close enough to the query to possibly answer it?"""
-        scores = [h.dense_score for h in hits if h.dense_score is not None]
-        if not scores and hits:  # BM25-only results carry no similarity: measure it
-            scores = [score for _, score in self.retriever.dense(query, 1)]
-        return bool(scores) and max(scores) >= self.settings.min_relevance
+    def _judge(self, query: str, hits: list[Hit], language: Language) -> Verdict:
+        """How likely the passages answer the query, read against its background in the index."""
+        background = [score for _, score in self.retriever.dense(query, BACKGROUND)]
+        settings = self.settings
+        return judge(query, hits, background, language, settings.confident_above, settings.refuse_below)
 
     def _write(
         self, answer: Answer, question: str, hits: list[Hit], language: Language, on_token: OnToken | None
@@ -125,8 +145,10 @@ class Assistant:
         if not text.strip():  # a model failure, not a "not found": keep the passages on show
             answer.error = WARNINGS[language]["empty"].format(model=answer.model)
             return
-        if text.strip() == NOT_FOUND[language]:
+        if text.strip() == NOT_FOUND[language]:  # the language model found no answer in them
             answer.refused = True
+            answer.confidence = None
+            answer.passages = hits  # shown as the closest matches
             answer.text = text.strip()
             return
         report = check_citations(text, answer.passages)

@@ -6,11 +6,8 @@ forged by the text, and the system prompt says that nothing inside them is an in
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN
 
 from rag.types import Hit, Language, Message
 
@@ -19,9 +16,6 @@ NOT_FOUND: dict[Language, str] = {
     "en": "I can't find this in the documents.",
 }
 _LANGUAGE_NAME: dict[Language, str] = {"nl": "Dutch", "en": "English"}
-_WORD = re.compile(r"[^\W\d_]+")
-_DUTCH_ONLY = frozenset(STOPWORDS_DUTCH) - frozenset(STOPWORDS_EN)
-_ENGLISH_ONLY = frozenset(STOPWORDS_EN) - frozenset(STOPWORDS_DUTCH)
 
 SYSTEM_PROMPT = """You answer questions for professionals who work on citizen participation, using ONLY the numbered passages provided in the user message.
 
@@ -38,14 +32,6 @@ class Prompt:
     messages: list[Message]
     passages: list[Hit]  # the passages that fit, numbered 1..n in this order
     dropped: list[Hit] = field(default_factory=list)  # passages left out to fit the token budget
-
-
-def detect_language(text: str) -> Language:
-    """Dutch unless the text has clearly more English than Dutch function words."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    english = sum(w in _ENGLISH_ONLY for w in words)
-    dutch = sum(w in _DUTCH_ONLY for w in words)
-    return "en" if english > dutch else "nl"
 
 
 def format_passage(number: int, hit: Hit) -> str:

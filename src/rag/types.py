@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, TypedDict
 
 Language = Literal["nl", "en"]  # of a question, and so of its answer and notices
+# How sure the assistant is that the passages answer the question (`answerability.py`).
+Confidence = Literal["high", "weak"]
 
 
 class Message(TypedDict):
@@ -117,12 +119,15 @@ class Answer:
     """The result of asking a question: the text, how it was made, and what backs it."""
 
     text: str
-    refused: bool
+    refused: bool  # "not in the documents": `passages` then holds the closest matches
     backend: str
     model: str
     query: str  # the standalone query used for retrieval (rewritten for follow-ups)
     question: str = ""
     passages: list[Hit] = field(default_factory=list)
+    language: Language = "nl"  # of the question: the answer and every notice use it
+    confidence: Confidence | None = None  # of a written answer; None when refused or search only
+    answerability: float | None = None  # estimated chance that the passages hold the answer
     citations: list[Citation] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -135,6 +140,9 @@ class Answer:
         return {
             "answer": self.text,
             "refused": self.refused,
+            "confidence": self.confidence,
+            "answerability": None if self.answerability is None else round(self.answerability, 4),
+            "language": self.language,
             "backend": self.backend,
             "model": self.model,
             "query": self.query,

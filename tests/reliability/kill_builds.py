@@ -149,11 +149,14 @@ def main() -> None:
                 and all(after.documents[p].text == clean.documents[p].text for p in clean.documents),
                 "same_files": {p: (r.sha256, r.chunks) for p, r in after.manifest.files.items()}
                 == {p: (r.sha256, r.chunks) for p, r in clean.manifest.files.items()},
-                "max_vector_difference": float(
-                    np.max(
-                        np.abs(
+                # bfloat16 vectors (the default on CPUs with AVX512-BF16) depend on the batch a chunk
+                # was embedded in; the same passage in another batch stays at cosine > 0.9999.
+                "min_vector_cosine": float(
+                    np.min(
+                        np.sum(
                             after.vectors[[after_rows[i] for i in shared]]
-                            - clean.vectors[[clean_rows[i] for i in shared]]
+                            * clean.vectors[[clean_rows[i] for i in shared]],
+                            axis=1,
                         )
                     )
                 ),

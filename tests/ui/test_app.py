@@ -152,13 +152,31 @@ def test_follow_up_question_uses_the_conversation() -> None:
 
 
 @uses_app
-def test_question_outside_the_documents_is_refused_without_sources() -> None:
+def test_a_refusal_shows_the_closest_passages_and_answers_anyway_on_request() -> None:
     at = ask(start(), "Hoe hoog is de Mount Everest in meters?")
 
     answer = last_answer(at)
     assert answer.refused
     assert answers(at) == ['<div class="rag-answer"><p>Ik kan dit niet vinden in de documenten.</p></div>']
-    assert len(at.main.expander) == 0 and not any(m.value == "**Bronnen**" for m in at.markdown)
+    assert any(m.value.startswith("**Dichtstbijzijnde passages") for m in at.markdown)
+    assert len(at.main.expander) == 3
+    assert all(re.search(r"overeenkomst \d+%", plain(e.label)) for e in at.main.expander)
+
+    at.button(key=f"force-{at.session_state['messages'][-1]['id']}").click().run()
+
+    forced = last_answer(at)
+    assert not at.exception and not forced.refused and forced.confidence == "weak"
+    assert forced.question == answer.question and forced.citations
+    assert any("Geen passage beantwoordt dit met zekerheid" in w.value for w in at.warning)
+
+
+@uses_app
+def test_an_english_question_gets_english_notices_under_a_dutch_interface() -> None:
+    at = ask(start(), "How tall is Mount Everest in metres?")
+
+    assert last_answer(at).refused
+    assert answers(at) == ['<div class="rag-answer"><p>I can\'t find this in the documents.</p></div>']
+    assert any(b.label == "Answer from these passages anyway" for b in at.button)
 
 
 @uses_app

@@ -27,6 +27,8 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self._allowed_rows = lru_cache(maxsize=32)(self._rows_where)
+        # A question is embedded once, however many times it is searched (modes, answerability).
+        self._query_vector = lru_cache(maxsize=256)(self._embed_query)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder) -> Retriever:
@@ -85,12 +87,15 @@ class Retriever:
 
     def dense(self, query: str, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(row, cosine similarity) of the k nearest chunks, among `rows` when given."""
-        vector = self.embedder.encode_queries([query])
+        vector = self._query_vector(query)
         if rows is None:
-            return self.index.search(vector, k)[0]
-        scores = self.index.vectors[rows] @ vector[0]
+            return self.index.search(vector[None], k)[0]
+        scores = self.index.vectors[rows] @ vector
         best = np.argsort(-scores, kind="stable")[:k]
         return [(int(rows[i]), float(scores[i])) for i in best]
+
+    def _embed_query(self, query: str) -> np.ndarray:
+        return self.embedder.encode_queries([query])[0]
 
     def _rows_where(self, where: Where) -> np.ndarray:
         documents = self.index.documents

@@ -32,8 +32,17 @@ def _new_id() -> str:
     return str(st.session_state[_NEXT_ID])
 
 
-def ask(question: str, retriever: Retriever, settings: Settings, options: Options, texts: Texts) -> None:
-    """Show the question, stream the answer below it, and keep both in the conversation."""
+def ask(
+    question: str,
+    retriever: Retriever,
+    settings: Settings,
+    options: Options,
+    texts: Texts,
+    *,
+    force: bool = False,
+) -> None:
+    """Show the question, stream the answer below it, and keep both in the conversation;
+    `force` answers from the closest passages even when none seems to answer."""
     messages = init_state()
     earlier = history(messages)
     messages.append({"role": "user", "content": question})
@@ -57,6 +66,7 @@ def ask(question: str, retriever: Retriever, settings: Settings, options: Option
                     mode=options.mode,
                     where=options.where,
                     on_token=on_token,
+                    force=force,
                 )
             except RagError as error:
                 slot.empty()

@@ -11,6 +11,7 @@ from rag.retrieval.filters import Where
 from rag.types import Message
 
 MESSAGES = "messages"  # session_state key: the conversation, oldest first
+FORCED = "forced_question"  # session_state key: a refused question the user wants answered anyway
 
 # One message as the chat keeps it: {"role", "content"}, and for answers also "id", "answer"
 # (an `Answer`), "docs" (the documents its sources come from) and "error".

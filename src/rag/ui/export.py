@@ -54,13 +54,15 @@ def chat_markdown(messages: Sequence[dict[str, Any]], texts: Texts, now: datetim
         if answer.query and answer.query != answer.question:
             lines += ["", f"*{escape_markdown(texts('rewritten', query=answer.query), light=True)}*"]
         notes = [answer.notice, answer.error, *answer.warnings]
+        if answer.confidence == "weak":
+            notes.insert(0, Texts(answer.language)("weak_label"))
         if answer.incomplete:
             notes.append(texts("incomplete"))
         for note in filter(None, notes):
             lines += ["", f"- {escape_markdown(note, light=True)}"]
         sources = answer_sources(answer)
         if sources:
-            heading = texts("sources") if sources[0].cited else texts("passages")
+            heading = texts("closest" if answer.refused else "sources" if sources[0].cited else "passages")
             lines += ["", f"#### {heading}"]
         for source in sources:
             flag = "" if source.supported else f" — *{texts('not_supported')}*"

@@ -18,22 +18,39 @@ class Source:
     page: int | None = None
     supported: bool = True  # False: a sentence cites it, but the passage does not back it
     cited: bool = True  # False: a retrieved passage the answer does not cite
+    relevance: float | None = None  # cosine similarity of the passage to the question
 
 
 def answer_sources(answer: Answer) -> list[Source]:
-    """The cited passages; without citations (search only, failed or uncited answer) every
-    retrieved passage; nothing for a refusal ("not in the documents")."""
-    if answer.refused:
-        return []
+    """The cited passages; without citations (search only, a refusal, a failed or uncited answer)
+    every retrieved passage, so the user always has the closest matches to read."""
     if answer.citations:
-        pages = {n: hit.chunk.page for n, hit in enumerate(answer.passages, start=1)}
+        hits = dict(enumerate(answer.passages, start=1))
         return [
-            Source(c.n, c.title, c.doc, c.start, c.end, c.text, pages.get(c.n), c.supported)
+            Source(
+                c.n,
+                c.title,
+                c.doc,
+                c.start,
+                c.end,
+                c.text,
+                hits[c.n].chunk.page,
+                c.supported,
+                relevance=hits[c.n].dense_score,
+            )
             for c in answer.citations
         ]
     return [
         Source(
-            n, h.chunk.title, h.chunk.doc, h.chunk.start, h.chunk.end, h.chunk.text, h.chunk.page, cited=False
+            n,
+            h.chunk.title,
+            h.chunk.doc,
+            h.chunk.start,
+            h.chunk.end,
+            h.chunk.text,
+            h.chunk.page,
+            cited=False,
+            relevance=h.dense_score,
         )
         for n, h in enumerate(answer.passages, start=1)
     ]

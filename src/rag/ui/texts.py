@@ -90,6 +90,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "export_file": "gesprek",
         "sources": "Bronnen",
         "passages": "Gevonden passages",
+        "closest": "Dichtstbijzijnde passages — geen ervan beantwoordt de vraag met zekerheid",
+        "answer_anyway": "Toch antwoorden uit deze passages",
+        "weak_label": "Geen passage beantwoordt dit met zekerheid: dit antwoord komt uit de "
+        "dichtstbijzijnde passages. Controleer het met de bronnen.",
+        "relevance": "overeenkomst {value:.0%}",
         "not_supported": "niet onderbouwd",
         "not_supported_help": "De zin die naar deze bron verwijst, staat er niet duidelijk in: "
         "controleer hem.",
@@ -196,6 +201,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "export_file": "conversation",
         "sources": "Sources",
         "passages": "Passages found",
+        "closest": "Closest passages — none of them answers the question for certain",
+        "answer_anyway": "Answer from these passages anyway",
+        "weak_label": "No passage answers this for certain: this answer comes from the closest "
+        "passages. Check it against the sources.",
+        "relevance": "similarity {value:.0%}",
         "not_supported": "not supported",
         "not_supported_help": "The sentence citing this source is not clearly stated in it: check it.",
         "show_document": "Show the whole document",

@@ -9,6 +9,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from rag.types import Answer, Document
+from rag.ui.conversation import FORCED
 from rag.ui.highlight import answer_html, document_html, escape_markdown, passage_html
 from rag.ui.sources import Source, answer_sources, spans_in
 from rag.ui.texts import Texts
@@ -61,6 +62,9 @@ def show_answer(
         st.warning(texts("incomplete"), icon=":material/hourglass_disabled:")
     if answer.error:
         st.error(f"**{texts('llm_failed')}** {answer.error}", icon=":material/error:")
+    asked_in = Texts(answer.language)  # notices about the answer follow the question's language
+    if answer.confidence == "weak":
+        st.warning(asked_in("weak_label"), icon=":material/help:")
     if answer.notice:
         st.info(answer.notice, icon=":material/info:")
     for warning in answer.warnings:
@@ -69,10 +73,25 @@ def show_answer(
         st.caption(texts("rewritten", query=escape_markdown(answer.query)))
     sources = answer_sources(answer)
     if sources:
-        render_sources(sources, docs, texts, key)
+        heading = "closest" if answer.refused else "sources" if sources[0].cited else "passages"
+        render_sources(sources, docs, texts, key, texts(heading))
     elif not answer.passages:
         st.caption(texts("no_passages"))
+    if answer.refused and sources:
+        st.button(
+            asked_in("answer_anyway"),
+            icon=":material/quick_reference_all:",
+            key=f"force-{key}",
+            on_click=_answer_anyway,
+            args=(answer.question,),
+        )
     st.caption(_made_by(answer, texts))
+
+
+def _answer_anyway(question: str) -> None:
+    """Button callback: the chat asks `question` again at the top of the next run, answering it
+    from the closest passages (labelled weak)."""
+    st.session_state[FORCED] = question
 
 
 def _made_by(answer: Answer, texts: Texts) -> str:
@@ -87,13 +106,17 @@ def source_label(source: Source, texts: Texts) -> str:
     label = f"[{source.n}] {escape_markdown(source.title)} — {escape_markdown(source.doc)}"
     if source.page:
         label += f" · {texts('page', page=source.page)}"
+    if source.relevance is not None:
+        label += f" · {texts('relevance', value=source.relevance)}"
     if not source.supported:
         label += f" · {texts('not_supported')}"
     return label
 
 
-def render_sources(sources: list[Source], docs: Mapping[str, Document], texts: Texts, key: str) -> None:
-    st.markdown(f"**{texts('sources') if sources[0].cited else texts('passages')}**")
+def render_sources(
+    sources: list[Source], docs: Mapping[str, Document], texts: Texts, key: str, heading: str
+) -> None:
+    st.markdown(f"**{heading}**")
     for source in sources:
         icon = ":material/description:" if source.supported else ":material/warning:"
         with st.expander(source_label(source, texts), icon=icon):

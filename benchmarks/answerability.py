@@ -1,0 +1,218 @@
+"""Answerability: which signals tell an answerable question from an unanswerable one, measured on a
+tuning split and reported on a check split that was written before tuning and never tuned on.
+
+    .venv/bin/python benchmarks/answerability.py signals --index .cache/eval/answerability/index
+    .venv/bin/python benchmarks/answerability.py fit
+
+`signals` answers nothing: per question of `eval/dev.jsonl` (tuning) and `eval/answerability.jsonl`
+(its `split` field: tune / check) it retrieves the top 5 passages like the product and records the
+product's signals (`rag.answerability.signals`) plus candidate signals the product does not use:
+the best single sentence of the top passages, and EmbeddingGemma's question-answering prompt.
+Run `rag eval eval/dev.jsonl --corpus corpus --corpus ../shared/dutch-open-corpus` first:
+it builds the index (corpus/ + the open corpus) this script reads.
+
+`fit` fits logistic models over sets of signals on the tuning questions, picks the two thresholds
+per model on the tuning questions (answerable refused <= 2 %, then the fewest unanswerable
+questions labelled confident), and prints every candidate's outcome on both splits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from _common import REPO, RESULTS, machine, settings, table, write_results
+
+QUESTION_SETS = (REPO / "eval" / "dev.jsonl", REPO / "eval" / "answerability.jsonl")
+RECORDS = RESULTS / "answerability_signals.json"
+QA_PROMPT = "task: question answering | query: "
+K = 5
+CANDIDATES = {
+    "similarity only (the old gate)": ["similarity"],
+    "similarity + above background": ["similarity", "above_background"],
+    "product signals": [
+        "similarity",
+        "above_background",
+        "term_coverage",
+        "name_coverage",
+        "expected_kind_found",
+        "english",
+    ],
+    "product signals + sentence": [
+        "similarity",
+        "above_background",
+        "term_coverage",
+        "name_coverage",
+        "expected_kind_found",
+        "english",
+        "sentence",
+    ],
+    "product signals + QA prompt": [
+        "similarity",
+        "above_background",
+        "term_coverage",
+        "name_coverage",
+        "expected_kind_found",
+        "english",
+        "qa_similarity",
+    ],
+    "all": [
+        "similarity",
+        "above_background",
+        "term_coverage",
+        "name_coverage",
+        "expected_kind_found",
+        "english",
+        "sentence",
+        "qa_similarity",
+        "qa_above_background",
+    ],
+}
+
+
+def collect(index_dir: Path) -> list[dict[str, Any]]:
+    from sentence_transformers import SentenceTransformer
+
+    from rag.answerability import BACKGROUND, signals
+    from rag.answering import ExtractiveAnswerer
+    from rag.embedding import load_embedder
+    from rag.model_files import resolve_model_path
+    from rag.prompting import detect_language
+    from rag.retrieval.retriever import Retriever
+
+    config = settings(index_dir=index_dir)
+    embedder = load_embedder(config)
+    retriever = Retriever.open(config, embedder)
+    answerer = ExtractiveAnswerer(embedder, retriever.index.documents)
+    qa_model = SentenceTransformer(resolve_model_path(config), local_files_only=True)
+    records = []
+    for path in QUESTION_SETS:
+        for line in path.read_text("utf-8").splitlines():
+            item = json.loads(line)
+            question = item["question"]
+            hits = retriever.search(question, k=K)
+            background = [score for _, score in retriever.dense(question, BACKGROUND)]
+            record = signals(question, hits, background, detect_language(question))
+            sentences = [(title, text) for _, _, text, title in answerer.candidates(hits[:3])]
+            query = embedder.encode_queries([question])[0]
+            record["sentence"] = float(np.max(embedder.encode_documents(sentences) @ query)) if sentences else 0.0
+            qa = qa_model.encode([QA_PROMPT + question], normalize_embeddings=True)[0]
+            qa_scores = np.sort(retriever.index.vectors @ qa)[::-1]
+            record["qa_similarity"] = float(qa_scores[0])
+            record["qa_above_background"] = float(qa_scores[0] - qa_scores[BACKGROUND - 1])
+            gold = " ".join(item["gold"].split()) if item.get("gold") else None
+            record.update(
+                question=question,
+                answerable=bool(item.get("answerable", gold is not None)),
+                language=item.get("lang") or detect_language(question),
+                split=item.get("split", "tune"),
+                kind=item.get("kind", "dev"),
+                set=path.name,
+                gold_shown=bool(gold) and any(gold in " ".join(h.chunk.text.split()) for h in hits),
+            )
+            records.append(record)
+            print(f"{len(records):4d} {record['split']:5} {record['answerable']!s:5} {question[:70]}", flush=True)
+    return records
+
+
+def fit(records: list[dict[str, Any]]) -> dict[str, Any]:
+    from sklearn.linear_model import LogisticRegression
+
+    tune = [r for r in records if r["split"] == "tune"]
+    check = [r for r in records if r["split"] == "check"]
+    report: dict[str, Any] = {}
+    for name, features in CANDIDATES.items():
+        x = np.array([[r[f] for f in features] for r in tune])
+        y = np.array([r["answerable"] for r in tune])
+        model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit(x, y)
+        scores = {
+            split: model.predict_proba(np.array([[r[f] for f in features] for r in rows]))[:, 1]
+            for split, rows in (("tune", tune), ("check", check))
+        }
+        refuse_below, confident_above = thresholds(scores["tune"], y)
+        report[name] = {
+            "features": features,
+            "bias": float(model.intercept_[0]),
+            "weights": dict(zip(features, map(float, model.coef_[0]), strict=True)),
+            "refuse_below": refuse_below,
+            "confident_above": confident_above,
+            "tune": outcomes(tune, scores["tune"], refuse_below, confident_above),
+            "check": outcomes(check, scores["check"], refuse_below, confident_above),
+        }
+    return report
+
+
+def thresholds(scores: np.ndarray, answerable: np.ndarray) -> tuple[float, float]:
+    """Refuse below the score that keeps >= 98 % of answerable questions; be confident above the
+    score that lets the fewest unanswerable through while labelling <= 25 % of answerable weak."""
+    ordered = np.sort(scores[answerable])
+    refuse_below = float(ordered[int(np.floor(0.02 * len(ordered)))])
+    best = (1.0, 1.0)  # (unanswerable confident, threshold)
+    for threshold in np.unique(scores):
+        weak = np.mean(scores[answerable] < threshold)
+        leaked = np.mean(scores[~answerable] >= threshold)
+        if weak <= 0.25 and leaked < best[0]:
+            best = (leaked, float(threshold))
+    return refuse_below, max(best[1], refuse_below)
+
+
+def outcomes(rows: list[dict[str, Any]], scores: np.ndarray, refuse_below: float, confident_above: float) -> dict:
+    table_: dict[str, Any] = {}
+    for language in ("nl", "en", "all"):
+        for answerable in (True, False):
+            picked = [
+                s for r, s in zip(rows, scores, strict=True)
+                if r["answerable"] == answerable and language in (r["language"], "all")
+            ]
+            key = f"{language} {'answerable' if answerable else 'unanswerable'}"
+            table_[key] = {
+                "n": len(picked),
+                "answered": sum(s >= confident_above for s in picked),
+                "weak": sum(refuse_below <= s < confident_above for s in picked),
+                "refused": sum(s < refuse_below for s in picked),
+            }
+    return table_
+
+
+def print_report(report: dict[str, Any]) -> None:
+    rows = []
+    for name, result in report.items():
+        for split in ("tune", "check"):
+            a, u = result[split]["all answerable"], result[split]["all unanswerable"]
+            rows.append(
+                [
+                    name,
+                    split,
+                    f"{a['refused']}/{a['n']}",
+                    f"{a['weak']}/{a['n']}",
+                    f"{u['refused'] + u['weak']}/{u['n']}",
+                    f"{u['answered']}/{u['n']}",
+                ]
+            )
+    headers = ["signals", "split", "answerable refused", "answerable weak", "unanswerable weak+refused", "unanswerable confident"]
+    print(table(headers, rows))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    collect_parser = commands.add_parser("signals")
+    collect_parser.add_argument("--index", type=Path, default=REPO / ".cache/eval/dev/index")
+    commands.add_parser("fit")
+    args = parser.parse_args()
+    if args.command == "signals":
+        records = collect(args.index)
+        write_results("answerability_signals", {"machine": machine(), "records": records})
+        return
+    records = json.loads(RECORDS.read_text("utf-8"))["records"]
+    report = fit(records)
+    print_report(report)
+    print(f"\nresults: {write_results('answerability_fit', {'machine': machine(), 'candidates': report})}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
