@@ -97,9 +97,11 @@ def collect(index_dir: Path) -> list[dict[str, Any]]:
             hits = retriever.search(question, k=K)
             background = [score for _, score in retriever.dense(question, BACKGROUND)]
             record = signals(question, hits, background, detect_language(question))
-            sentences = [(title, text) for _, _, text, title in answerer.candidates(hits[:3])]
+            sentences = [(s.title, s.text) for s in answerer.candidates(hits[:3])]
             query = embedder.encode_queries([question])[0]
-            record["sentence"] = float(np.max(embedder.encode_documents(sentences) @ query)) if sentences else 0.0
+            record["sentence"] = (
+                float(np.max(embedder.encode_documents(sentences) @ query)) if sentences else 0.0
+            )
             qa = qa_model.encode([QA_PROMPT + question], normalize_embeddings=True)[0]
             qa_scores = np.sort(retriever.index.vectors @ qa)[::-1]
             record["qa_similarity"] = float(qa_scores[0])
@@ -115,7 +117,10 @@ def collect(index_dir: Path) -> list[dict[str, Any]]:
                 gold_shown=bool(gold) and any(gold in " ".join(h.chunk.text.split()) for h in hits),
             )
             records.append(record)
-            print(f"{len(records):4d} {record['split']:5} {record['answerable']!s:5} {question[:70]}", flush=True)
+            print(
+                f"{len(records):4d} {record['split']:5} {record['answerable']!s:5} {question[:70]}",
+                flush=True,
+            )
     return records
 
 
@@ -160,12 +165,15 @@ def thresholds(scores: np.ndarray, answerable: np.ndarray) -> tuple[float, float
     return refuse_below, max(best[1], refuse_below)
 
 
-def outcomes(rows: list[dict[str, Any]], scores: np.ndarray, refuse_below: float, confident_above: float) -> dict:
+def outcomes(
+    rows: list[dict[str, Any]], scores: np.ndarray, refuse_below: float, confident_above: float
+) -> dict:
     table_: dict[str, Any] = {}
     for language in ("nl", "en", "all"):
         for answerable in (True, False):
             picked = [
-                s for r, s in zip(rows, scores, strict=True)
+                s
+                for r, s in zip(rows, scores, strict=True)
                 if r["answerable"] == answerable and language in (r["language"], "all")
             ]
             key = f"{language} {'answerable' if answerable else 'unanswerable'}"
@@ -193,7 +201,14 @@ def print_report(report: dict[str, Any]) -> None:
                     f"{u['answered']}/{u['n']}",
                 ]
             )
-    headers = ["signals", "split", "answerable refused", "answerable weak", "unanswerable weak+refused", "unanswerable confident"]
+    headers = [
+        "signals",
+        "split",
+        "answerable refused",
+        "answerable weak",
+        "unanswerable weak+refused",
+        "unanswerable confident",
+    ]
     print(table(headers, rows))
 
 

@@ -60,7 +60,7 @@ def signals(questions: Path, index_dir: Path) -> list[dict[str, Any]]:
     records = []
     for case in read_qa(questions):
         hits = retriever.search(case.question, k=K)
-        sentences = [(title, sentence) for _, _, sentence, title in answerer.candidates(hits)]
+        sentences = [(s.title, s.text) for s in answerer.candidates(hits)]
         query = embedder.encode_queries([case.question])[0]
         found = set().union(*(terms[hit.chunk.id] for hit in hits))
         asked = set(tokenize(case.question))

@@ -1,7 +1,13 @@
-"""Follow-up questions become standalone queries before retrieval.
+"""Follow-up questions become standalone queries before retrieval, and only follow-up questions.
 
-"En hoeveel kostte dat?" retrieves nothing useful on its own; the conversation says what "dat" is.
-An LLM rewrites when one is configured; otherwise a deterministic rule adds the previous question.
+"En wat deed de vader?" retrieves nothing useful on its own; the conversation says whose father.
+But "Wat is een kinegram?" after a question about passports is a question of its own, and gluing
+the two together would search for a mix of two topics. So a question is rewritten only when it
+leans on the conversation: it refers back (a pronoun, "de andere", "there"), or it continues the
+previous question ("En …?", "And …?") without saying enough to stand alone. Measured on
+`eval/followups.jsonl` (`benchmarks/followups.py`, figures in benchmarks/README.md).
+
+A language model rewrites when one is configured; otherwise the previous question is put in front.
 """
 
 from __future__ import annotations
@@ -10,15 +16,23 @@ import re
 
 from rag.errors import LLMError
 from rag.llm.base import LLM
+from rag.retrieval.bm25 import tokenize
 from rag.types import Message
 
-_REFERRING = frozenset(
-    "dat dit die deze het hij zij ze hun hem haar daar daarvan daarover ervan erover erbij hiervan "
-    "hierover zo ook nog en maar waarom hoe wanneer "
-    "it its this that these those they them their he she his her there also and why how when".split()
-)
 _WORD = re.compile(r"\w+")
-_SELF_CONTAINED_WORDS = 9  # longer questions without referring words stand on their own
+# Words that point back at something said before.
+_REFERRING = frozenset(
+    "hij zij ze hem haar hun hen daar daarvan daarover daarmee daarvoor daarbij daarna ervan erover "
+    "erbij ermee ervoor hiervan hierover hiermee "
+    "he she they him her them his their its it there "
+    "andere overige anders other others else rest".split()
+)
+# Demonstratives point back only when no noun follows: "Kan dat ook?" but not "dat formulier".
+_DEMONSTRATIVES = frozenset("dat dit die deze het this that these those".split())
+# A question that starts like this continues the previous one ...
+_CONTINUING = frozenset("en and maar but ook also of or".split())
+# ... unless it names enough of its own topic (content words, as BM25 sees them).
+_OWN_TOPIC_WORDS = 3
 
 REWRITE_PROMPT = """Rewrite the last question as one standalone search question that can be understood without the conversation. Keep the language of the last question. Reply with the question only, no explanation.
 
@@ -28,26 +42,36 @@ Conversation:
 Last question: {question}"""
 
 
-def previous_questions(history: list[Message]) -> list[str]:
-    return [m["content"] for m in history if m["role"] == "user"]
-
-
-def needs_context(question: str) -> bool:
+def leans_on_conversation(question: str) -> bool:
+    """Whether `question` cannot be understood without the questions before it."""
     words = [w.lower() for w in _WORD.findall(question)]
-    return len(words) < _SELF_CONTAINED_WORDS or any(w in _REFERRING for w in words[:3])
+    if not words:
+        return False
+    if any(w in _REFERRING for w in words):
+        return True
+    if any(w in _DEMONSTRATIVES and _points_back(words, i) for i, w in enumerate(words)):
+        return True
+    return words[0] in _CONTINUING and len(set(tokenize(question))) < _OWN_TOPIC_WORDS
+
+
+def _points_back(words: list[str], index: int) -> bool:
+    """A demonstrative at the end, or followed by a word without content ("dat ook", "it is")."""
+    following = words[index + 1 : index + 2]
+    return not following or not tokenize(following[0])
 
 
 def rule_based_rewrite(question: str, history: list[Message]) -> str:
-    """Prefix the previous question when this one leans on it."""
-    earlier = previous_questions(history)
-    if not earlier or not needs_context(question):
-        return question
-    return f"{earlier[-1]} {question}"
+    """The previous question in front of this one."""
+    earlier = [m["content"] for m in history if m["role"] == "user"]
+    return f"{earlier[-1]} {question}" if earlier else question
 
 
 def rewrite_query(question: str, history: list[Message], llm: LLM | None) -> str:
-    """The standalone query for retrieval; the rule is the fallback when the LLM fails."""
-    if not history or not needs_context(question):
+    """The standalone query for retrieval; unchanged unless the question leans on the conversation.
+
+    The rule is the fallback when the language model fails or gives something unusable.
+    """
+    if not history or not leans_on_conversation(question):
         return question
     if llm is None:
         return rule_based_rewrite(question, history)

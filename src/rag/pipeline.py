@@ -81,17 +81,19 @@ class Assistant:
         where: Where | None = None,
         on_token: OnToken | None = None,
         force: bool = False,
+        as_typed: bool = False,
     ) -> Answer:
         """Answer `question`; `on_token` receives the answer text as it is generated.
 
         A question the passages clearly do not answer is refused, with the closest passages kept
-        in `Answer.passages`; `force` answers it anyway from them, labelled weak.
+        in `Answer.passages`; `force` answers it anyway from them, labelled weak. A follow-up
+        question is searched with its context from `history`, unless `as_typed`.
         """
         if not question.strip():
             raise QuestionError("The question is empty: type a question about the documents.")
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        query = rewrite_query(question, history or [], self.rewriter)
+        query = question if as_typed else rewrite_query(question, history or [], self.rewriter)
         timings["rewrite"] = time.perf_counter() - started
 
         tick = time.perf_counter()

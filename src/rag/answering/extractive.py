@@ -1,12 +1,18 @@
 """The no-model answerer: quotes the retrieved sentences that best answer the question.
 
 It cannot invent anything: every sentence it returns is copied from a passage and followed by that
-passage's number. It reuses the embedding model to score sentences against the question.
+passage's number. It reuses the embedding model to score sentences against the question, then
+makes the quotes read like an answer: an enumeration is quoted whole and in order ("Allereerst …
+Ten tweede … Ten derde …") with the sentence that announces it, a sentence that continues the
+chosen one ("Zij kon zelfs …", "Daarvoor in ruil …") comes along, and no sentence is quoted twice
+(overlapping passages repeat sentences).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,13 +22,35 @@ from rag.embedding import Embedder
 from rag.types import Document, Hit, Language
 
 _MIN_SENTENCE_CHARS = 25  # shorter "sentences" are headings or fragments, not answers
-_MAX_SENTENCES = 4
+_MAX_SENTENCES = 4  # best-scoring sentences chosen, before enumerations and continuations
+_MAX_QUOTED = 8  # sentences in the whole answer
 _MARGIN = 0.1  # keep sentences scoring within this of the best one
+
+# An item of an enumeration: an ordinal opening or a list bullet.
+_ITEM = re.compile(
+    r"^(?:(?:allereerst|ten (?:eerste|tweede|derde|vierde|vijfde|slotte)|tot slot|"
+    r"first(?:ly)?|second(?:ly)?|third(?:ly)?|fourth(?:ly)?|finally)\b|[-*•▪–]\s|\d{1,2}[.)]\s)",
+    re.I,
+)
+# A sentence that leans on the one before it: a pronoun or a linking adverb at its start.
+_CONTINUES = re.compile(
+    r"^(zij|hij|ze|het|dit|dat|deze|die|daar\w*|hier\w*|zo|daarom|daardoor|bovendien|ook|"
+    r"she|he|they|it|this|that|these|there\w*|so|thus|also)\b",
+    re.I,
+)
 
 NOTICE = {
     "nl": "Extractief antwoord — geen taalmodel ingesteld: letterlijke zinnen uit de bronnen.",
     "en": "Extractive answer — no language model configured: sentences quoted from the sources.",
 }
+
+
+@dataclass(frozen=True)
+class Sentence:
+    n: int  # number of the passage it is quoted from
+    position: int  # its place among that passage's sentences
+    text: str
+    title: str
 
 
 class ExtractiveAnswerer:
@@ -43,33 +71,36 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
 
     def draft(self, question: str, passages: list[Hit], language: Language) -> Draft:
-        return Draft(passages, self._sentences_for(question, passages), notice=NOTICE[language])
+        return Draft(passages, self._quotes_for(question, passages), notice=NOTICE[language])
 
-    def _sentences_for(self, question: str, passages: list[Hit]) -> Iterator[str]:
+    def candidates(self, passages: list[Hit]) -> list[Sentence]:
+        """Every sentence of the passages long enough to answer, each text once (first passage)."""
+        seen: set[str] = set()
+        found = []
+        for n, hit in enumerate(passages, start=1):
+            for position, text in enumerate(self._sentences(hit)):
+                if len(text) >= _MIN_SENTENCE_CHARS and text not in seen:
+                    seen.add(text)
+                    found.append(Sentence(n, position, text, hit.chunk.title))
+        return found
+
+    def _quotes_for(self, question: str, passages: list[Hit]) -> Iterator[str]:
         """Yield `sentence [n]` pieces in passage order."""
         candidates = self.candidates(passages)
         if not candidates:
             return
         query = self.embedder.encode_queries([question])[0]
-        vectors = self.embedder.encode_documents([(title, text) for _, _, text, title in candidates])
-        scores = vectors @ query
+        scores = self.embedder.encode_documents([(s.title, s.text) for s in candidates]) @ query
         best = float(np.max(scores))
-        ranked = np.argsort(-scores)[: self.max_sentences]
-        chosen = sorted(
-            (candidates[i] for i in ranked if scores[i] >= best - _MARGIN),
-            key=lambda c: (c[0], c[1]),
-        )
-        for index, (n, _, text, _) in enumerate(chosen):
-            yield f"{'' if index == 0 else ' '}{text} [{n}]"
-
-    def candidates(self, passages: list[Hit]) -> list[tuple[int, int, str, str]]:
-        """(passage number, position, sentence, title) of every sentence long enough to answer."""
-        return [
-            (n, position, sentence, hit.chunk.title)
-            for n, hit in enumerate(passages, start=1)
-            for position, sentence in enumerate(self._sentences(hit))
-            if len(sentence) >= _MIN_SENTENCE_CHARS
-        ]
+        chosen = {
+            (candidates[i].n, candidates[i].position)
+            for i in np.argsort(-scores)[: self.max_sentences]
+            if scores[i] >= best - _MARGIN
+        }
+        quoted = sorted(_completed(chosen, candidates))[:_MAX_QUOTED]
+        by_place = {(s.n, s.position): s for s in candidates}
+        for index, place in enumerate(quoted):
+            yield f"{'' if index == 0 else ' '}{by_place[place].text} [{place[0]}]"
 
     def _sentences(self, hit: Hit) -> list[str]:
         """Sentences of the passage, split on the original text so headings stay apart."""
@@ -77,3 +108,41 @@ class ExtractiveAnswerer:
         document = self.documents.get(chunk.doc)
         original = document.text[chunk.start : chunk.end] if document else chunk.text
         return [normalize_whitespace(original[a:b]) for a, b in split_sentences(original)]
+
+
+def _completed(chosen: set[tuple[int, int]], candidates: list[Sentence]) -> set[tuple[int, int]]:
+    """The chosen sentences plus the rest of their enumeration (with its announcing sentence) and
+    the sentence that continues each of them."""
+    by_place = {(s.n, s.position): s for s in candidates}
+    completed = set(chosen)
+    for n, position in chosen:
+        if _ITEM.match(by_place[(n, position)].text):
+            completed |= _enumeration(by_place, n, position)
+        elif _announces(by_place, n, position):
+            completed |= _enumeration(by_place, n, position + 1)
+    for n, position in sorted(completed):
+        while (following := by_place.get((n, position + 1))) and _continues(following.text):
+            position += 1  # "Zij kon zelfs …", then "Daarvoor in ruil …"
+            completed.add((n, position))
+    return completed
+
+
+def _continues(text: str) -> bool:
+    return bool(_CONTINUES.match(text)) and not _ITEM.match(text)
+
+
+def _announces(by_place: Mapping[tuple[int, int], Sentence], n: int, position: int) -> bool:
+    following = by_place.get((n, position + 1))
+    return following is not None and bool(_ITEM.match(following.text))
+
+
+def _enumeration(by_place: Mapping[tuple[int, int], Sentence], n: int, position: int) -> set[tuple[int, int]]:
+    """The run of items around the item at `position` in passage `n`, and the sentence that
+    announces it (the one just before the first item)."""
+    first = last = position
+    while (n, first - 1) in by_place and _ITEM.match(by_place[(n, first - 1)].text):
+        first -= 1
+    while (n, last + 1) in by_place and _ITEM.match(by_place[(n, last + 1)].text):
+        last += 1
+    lead_in = {(n, first - 1)} if (n, first - 1) in by_place else set()
+    return {(n, p) for p in range(first, last + 1)} | lead_in

@@ -30,5 +30,14 @@ class Options:
 
 
 def history(messages: list[ChatMessage]) -> list[Message]:
-    """The turns `Assistant.ask` takes, for rewriting follow-up questions."""
-    return [{"role": m["role"], "content": m["content"]} for m in messages if m["content"]]
+    """The turns `Assistant.ask` takes, for rewriting follow-up questions. A question is given as
+    the standalone query it was searched as, so a follow-up of a follow-up still has its topic."""
+    turns: list[Message] = []
+    for position, message in enumerate(messages):
+        content = message["content"]
+        following = messages[position + 1] if position + 1 < len(messages) else {}
+        if message["role"] == "user" and following.get("answer") is not None:
+            content = following["answer"].query
+        if content:
+            turns.append({"role": message["role"], "content": content})
+    return turns
