@@ -10,8 +10,8 @@ import streamlit as st
 from rag import store
 from rag.config import load_settings
 from rag.errors import RagError
-from rag.ui import build, chat, resources, sidebar, views
-from rag.ui.conversation import FORCED
+from rag.ui import build, chat, resources, sidebar, views, welcome
+from rag.ui.conversation import AS_TYPED, EXAMPLE, FORCED
 from rag.ui.texts import Texts
 
 
@@ -44,7 +44,7 @@ def main() -> None:
     requested = st.session_state.pop(build.REBUILD_KEY, None)
     if requested or store.current_build_name(settings.index_dir) is None:
         if not requested:
-            st.info(texts("first_start", folder=settings.corpus_dir.resolve()), icon=":material/build:")
+            st.info(texts("first_start"), icon=":material/build:")
         target = slots.rebuild if requested == "sidebar" else st.container()
         build.build_index(settings, embedder, texts, target)
 
@@ -65,10 +65,22 @@ def main() -> None:
     sidebar.render_status(slots.status, settings, retriever, texts)
 
     views.render_history(messages, texts)
-    question = st.chat_input(texts("chat_placeholder"), disabled=retriever is None)
-    forced = st.session_state.pop(FORCED, None)  # "answer anyway" under a refusal
-    if retriever is not None and (question or forced):
-        chat.ask(question or forced, retriever, settings, options, texts, force=not question)
+    typed = st.chat_input(texts("chat_placeholder"), disabled=retriever is None)
+    # Buttons ask too: "answer anyway" under a refusal, "search as typed", an example question.
+    forced, as_typed, example = (st.session_state.pop(key, None) for key in (FORCED, AS_TYPED, EXAMPLE))
+    question = typed or forced or as_typed or example
+    if retriever is not None and not messages and not question:
+        welcome.render_welcome(retriever.index.documents, retriever.index.chunks, texts)
+    if retriever is not None and question:
+        chat.ask(
+            question,
+            retriever,
+            settings,
+            options,
+            texts,
+            force=question == forced and not typed,
+            as_typed=question == as_typed and not typed,
+        )
     sidebar.render_actions(slots.actions, texts)  # last: the export includes this answer
 
 

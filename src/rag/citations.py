@@ -64,7 +64,7 @@ def check_citations(answer: str, passages: list[Hit]) -> CitationReport:
     text = text.strip()
     backed: dict[int, list[bool]] = {}
     unsupported: list[str] = []
-    for sentence, cited in _cited_sentences(text):
+    for sentence, cited in cited_sentences(text):
         checks = {n: support(sentence, passages[n - 1].chunk.text) >= SUPPORT_THRESHOLD for n in cited}
         for n, ok in checks.items():
             backed.setdefault(n, []).append(ok)
@@ -74,7 +74,7 @@ def check_citations(answer: str, passages: list[Hit]) -> CitationReport:
     return CitationReport(text, citations, unsupported, removed)
 
 
-def _cited_sentences(text: str) -> list[tuple[str, list[int]]]:
+def cited_sentences(text: str) -> list[tuple[str, list[int]]]:
     """Sentences with the passage numbers they cite.
 
     In "claim. [1] Next claim." the sentence splitter puts "[1]" at the start of the next sentence,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from rag.answerability import BACKGROUND, Verdict, judge
 from rag.answering import Answerer, answerer_from_settings
@@ -25,6 +26,9 @@ from rag.retrieval.retriever import Retriever
 from rag.types import Answer, Hit, Language, Message
 
 OnToken = Callable[[str], None]
+# What the user waits for: searching, then n passages found, then writing the answer.
+Stage = Literal["searching", "found", "writing"]
+OnStage = Callable[[Stage, int], None]
 
 # What the user is told when an answer needs checking, in the language of the question.
 WARNINGS = {
@@ -80,6 +84,7 @@ class Assistant:
         mode: RetrievalMode | None = None,
         where: Where | None = None,
         on_token: OnToken | None = None,
+        on_stage: OnStage | None = None,
         force: bool = False,
         as_typed: bool = False,
     ) -> Answer:
@@ -87,7 +92,8 @@ class Assistant:
 
         A question the passages clearly do not answer is refused, with the closest passages kept
         in `Answer.passages`; `force` answers it anyway from them, labelled weak. A follow-up
-        question is searched with its context from `history`, unless `as_typed`.
+        question is searched with its context from `history`, unless `as_typed`. `on_stage` hears
+        when each step starts, so the user sees progress before the first token.
         """
         if not question.strip():
             raise QuestionError("The question is empty: type a question about the documents.")
@@ -97,8 +103,12 @@ class Assistant:
         timings["rewrite"] = time.perf_counter() - started
 
         tick = time.perf_counter()
+        if on_stage:
+            on_stage("searching", 0)
         hits = self.retriever.search(query, k=k, mode=mode, where=where)
         timings["retrieve"] = time.perf_counter() - tick
+        if on_stage:
+            on_stage("found", len(hits))
         answerer = self.answerer
         language = detect_language(question)
         answer = Answer(
@@ -124,6 +134,8 @@ class Assistant:
             _emit(on_token, answer.text)
         else:
             answer.confidence = "high" if verdict.outcome == "answered" else "weak"
+            if on_stage:
+                on_stage("writing", len(hits))
             self._write(answer, question, hits, language, on_token)
         timings["total"] = time.perf_counter() - started
         return answer

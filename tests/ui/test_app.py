@@ -23,6 +23,7 @@ from rag.types import Answer
 from rag.ui import resources
 from rag.ui.export import chat_markdown
 from rag.ui.highlight import escape_markdown
+from rag.ui.sources import Source, sourced_answer
 from rag.ui.texts import Texts
 from tests.files import CORPUS, ROOT, render_text, tesseract_missing
 from tests.ollama_server import FakeOllama
@@ -103,52 +104,86 @@ def texts_of(elements) -> list[str]:
 # --- the chat ---------------------------------------------------------------------------------
 
 
+def sources_of(at: AppTest) -> list[Source]:
+    message = at.session_state["messages"][-1]
+    return sourced_answer(message["answer"], message["docs"]).sources
+
+
 @uses_app
-def test_dutch_question_gets_a_cited_answer_with_highlighted_sources() -> None:
+def test_dutch_question_gets_a_cited_answer_with_linked_citations_and_source_cards() -> None:
     at = ask(start(), QUESTION)
 
     [shown] = answers(at)
-    assert "Hilhorst" in shown and 'class="rag-cite">[1' in shown
+    message_id = at.session_state["messages"][-1]["id"]
+    assert "Hilhorst" in shown and f'href="#bron-{message_id}-1"' in shown  # [1] links to its card
     answer = last_answer(at)
     assert answer.citations and not answer.refused
     assert any(m.value == "**Bronnen**" for m in at.markdown)
-    labels = [plain(e.label) for e in at.main.expander]
-    first = answer.citations[0]
-    assert labels[0].startswith(f"[{first.n}] {first.title} — {first.doc}")
+    sources = sources_of(at)
+    assert [s.n for s in sources] == list(range(1, len(sources) + 1))  # numbered without gaps
+    cards = [h.value for h in at.html if h.value.startswith('<div class="rag-source"')]
+    assert len(cards) == len(sources)
+    first = sources[0]
+    assert f'id="bron-{message_id}-1"' in cards[0] and html.escape(first.snippet) in cards[0]
+    assert "overeenkomst" in cards[0]  # relevance, as a percentage
+    assert plain(at.main.expander[0].label) == f"Passage [1] in {first.doc}"
     passage = next(
         h.value for h in at.main.expander[0].html if h.value.startswith('<div class="rag-text rag-passage"')
     )
-    marked = html.unescape(re.search(r'<mark class="rag-mark">(.*?)</mark>', passage, re.S).group(1))
-    assert " ".join(marked.split()) == first.text  # the cited span, inside its surrounding text
+    marked = html.unescape(re.search(r'<mark class="rag-mark">(.*)</mark>', passage, re.S).group(1))
+    cited = html.unescape(re.search(r'<mark class="rag-cited">(.*?)</mark>', passage, re.S).group(1))
+    assert " ".join(re.sub("<[^>]+>", "", marked).split()) == first.text  # the passage, in context
+    assert " ".join(cited.split()) in answer.text  # and the quoted sentence marked inside it
     assert any("Extractief antwoord" in i.value for i in at.info)  # the answer's notice
+    assert not any("tekens" in c for c in texts_of(at.caption))  # no character offsets
     assert at.download_button(key="export_chat").proto.disabled is False
 
 
 @uses_app
 def test_show_document_highlights_every_cited_span_of_the_answer() -> None:
     at = ask(start(), QUESTION)
-    answer = last_answer(at)
-    first = answer.citations[0]
+    first = sources_of(at)[0]
     message_id = at.session_state["messages"][-1]["id"]
 
-    at.toggle(key=f"doc-{message_id}-{first.n}").set_value(True).run()
+    at.toggle(key=f"doc-bron-{message_id}-1").set_value(True).run()
 
     [document] = [h.value for h in at.html if h.value.startswith('<div class="rag-text rag-document"')]
-    same_doc = {c.n for c in answer.citations if c.doc == first.doc}
+    same_doc = {s.n for s in sources_of(at) if s.doc == first.doc}
     labels = re.findall(r'<span class="rag-n">\[([\d, ]+)\]</span><mark', document)
     assert {int(n) for label in labels for n in label.split(",")} == same_doc
     assert "Broedplaats de Vlugt" in html.unescape(document)  # the whole text, not just passages
 
 
 @uses_app
-def test_follow_up_question_uses_the_conversation() -> None:
+def test_the_first_screen_lists_the_documents_and_asks_an_example_question() -> None:
+    at = start()
+    shown = " ".join(plain(m.value) for m in at.markdown)
+    assert "**2** documenten doorzoekbaar" in shown and "Een andere overheid" in shown
+    examples = [b for b in at.button if b.key and b.key.startswith("example-")]
+    assert len(examples) == 2  # one per document of the sample corpus
+    question = examples[0].label
+    examples[0].click().run()
+
+    assert at.session_state["messages"][0]["content"] == question
+    assert not last_answer(at).refused  # an example leads somewhere
+    assert not [b for b in at.button if b.key and b.key.startswith("example-")]  # the chat took over
+
+
+@uses_app
+def test_a_follow_up_is_searched_with_the_conversation_and_can_be_searched_as_typed() -> None:
     at = ask(start(), QUESTION)
     ask(at, "En wat zei hij nog meer?")
-
     answer = last_answer(at)
-    assert answer.query.startswith(QUESTION)  # rewritten with the earlier question
+    assert answer.query != answer.question and QUESTION in answer.query
     assert f"Gezocht op: {answer.query}" in texts_of(at.caption)
-    assert len(at.chat_message) == 4
+    message_id = at.session_state["messages"][-1]["id"]
+    at.button(key=f"typed-{message_id}").click().run()
+
+    again = last_answer(at)
+    assert again.question == again.query == "En wat zei hij nog meer?"
+    standalone = "Welke drie hoofdtaken heeft de beleidsmedewerker in Kirgizië?"
+    assert last_answer(ask(at, standalone)).query == standalone  # not glued to the conversation
+    assert len(at.chat_message) == 8
 
 
 @uses_app
@@ -159,8 +194,9 @@ def test_a_refusal_shows_the_closest_passages_and_answers_anyway_on_request() ->
     assert answer.refused
     assert answers(at) == ['<div class="rag-answer"><p>Ik kan dit niet vinden in de documenten.</p></div>']
     assert any(m.value.startswith("**Dichtstbijzijnde passages") for m in at.markdown)
-    assert len(at.main.expander) == 3
-    assert all(re.search(r"overeenkomst \d+%", plain(e.label)) for e in at.main.expander)
+    cards = [h.value for h in at.html if h.value.startswith('<div class="rag-source"')]
+    assert cards and len(at.main.expander) == len(cards) == len(sources_of(at))
+    assert all(re.search(r"overeenkomst \d+%", card) for card in cards)
 
     at.button(key=f"force-{at.session_state['messages'][-1]['id']}").click().run()
 
@@ -175,7 +211,9 @@ def test_an_english_question_gets_english_notices_under_a_dutch_interface() -> N
     at = ask(start(), "How tall is Mount Everest in metres?")
 
     assert last_answer(at).refused
-    assert answers(at) == ['<div class="rag-answer"><p>I can\'t find this in the documents.</p></div>']
+    assert [html.unescape(a) for a in answers(at)] == [
+        '<div class="rag-answer"><p>I can\'t find this in the documents.</p></div>'
+    ]
     assert any(b.label == "Answer from these passages anyway" for b in at.button)
 
 
@@ -189,7 +227,7 @@ def test_search_only_shows_passages_without_an_answer() -> None:
     answer = last_answer(at)
     assert answer.backend == "none" and len(answer.passages) == 3
     assert any(m.value == "**Gevonden passages**" for m in at.markdown)
-    assert len(at.main.expander) == 3
+    assert len(at.main.expander) == len(sources_of(at)) > 0
     assert any(i.value == "Alleen zoeken: de best passende passages, zonder antwoord." for i in at.info)
 
 
@@ -240,7 +278,7 @@ def test_unreachable_ollama_shows_the_fix_and_still_the_passages(monkeypatch: py
 
     [error] = [e.value for e in at.error]
     assert "not reachable" in error and "ollama serve" in error
-    assert len(at.main.expander) == 3  # the retrieved passages, to read without an answer
+    assert len(at.main.expander) == len(sources_of(at)) > 0  # the passages, to read without an answer
     assert any(m.value == "**Gevonden passages**" for m in at.markdown)
     assert "Traceback" not in str(at)
 
@@ -257,7 +295,7 @@ def test_ollama_answer_is_streamed_with_citations(monkeypatch, fake_ollama: Fake
     answer = last_answer(at)
     assert answer.backend == "ollama" and not answer.error
     assert [c.n for c in answer.citations] == [1]
-    assert plain(at.main.expander[0].label).startswith("[1] ")
+    assert plain(at.main.expander[0].label).startswith("Passage [1] ")
     assert fake_ollama.chat_requests()[0]["stream"] is True
     assert any(c.startswith("Ollama · gemma3:4b") for c in texts_of(at.caption))
 
@@ -271,7 +309,7 @@ def test_missing_ollama_model_says_how_to_pull_it(monkeypatch, fake_ollama: Fake
 
     [error] = [e.value for e in at.error]
     assert "ollama pull gemma3:4b" in error
-    assert len(at.main.expander) == 3
+    assert len(at.main.expander) == len(sources_of(at)) > 0
 
 
 @uses_app
@@ -318,7 +356,7 @@ def test_a_useless_llm_reply_is_flagged_and_the_passages_stay(
 
     notes = [w.value for w in at.warning] + [e.value for e in at.error]
     assert any(warning in note for note in notes), notes
-    assert len(at.main.expander) == 3  # the retrieved passages, to check by hand
+    assert len(at.main.expander) == len(sources_of(at)) > 0  # the passages, to check by hand
     assert any(m.value == "**Gevonden passages**" for m in at.markdown)
     if shown:
         [answer] = answers(at)

@@ -19,6 +19,7 @@ import numpy as np
 from rag.answering.base import Draft
 from rag.chunking import normalize_whitespace, split_sentences
 from rag.embedding import Embedder
+from rag.language import detect_language
 from rag.types import Document, Hit, Language
 
 _MIN_SENTENCE_CHARS = 25  # shorter "sentences" are headings or fragments, not answers
@@ -43,6 +44,7 @@ NOTICE = {
     "nl": "Extractief antwoord — geen taalmodel ingesteld: letterlijke zinnen uit de bronnen.",
     "en": "Extractive answer — no language model configured: sentences quoted from the sources.",
 }
+QUOTES_IN_DUTCH = "The quotes are in Dutch, the language of the documents."
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,10 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
 
     def draft(self, question: str, passages: list[Hit], language: Language) -> Draft:
-        return Draft(passages, self._quotes_for(question, passages), notice=NOTICE[language])
+        notice = NOTICE[language]
+        if language == "en" and passages and detect_language(passages[0].chunk.text) == "nl":
+            notice += " " + QUOTES_IN_DUTCH
+        return Draft(passages, self._quotes_for(question, passages), notice=notice)
 
     def candidates(self, passages: list[Hit]) -> list[Sentence]:
         """Every sentence of the passages long enough to answer, each text once (first passage)."""

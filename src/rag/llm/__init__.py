@@ -5,7 +5,9 @@ The llama.cpp backend is an optional extra, so it is imported only when chosen.
 
 from __future__ import annotations
 
-from rag.config import Settings
+import importlib.util
+
+from rag.config import AnswererChoice, Settings
 from rag.llm.base import LLM, estimate_tokens
 from rag.llm.ollama import OllamaLLM
 
@@ -32,4 +34,17 @@ def llm_from_settings(settings: Settings) -> LLM | None:
     return None
 
 
-__all__ = ["LLM", "estimate_tokens", "llm_from_settings"]
+def available_answerers(settings: Settings) -> dict[AnswererChoice, bool]:
+    """Which answerers can answer now: Ollama when it answers and has the model, llama.cpp when
+    its package is installed and a GGUF file is configured; the others always can."""
+    gguf = settings.llm_gguf
+    return {
+        "auto": True,
+        "ollama": OllamaLLM.from_settings(settings).is_available(),
+        "llamacpp": importlib.util.find_spec("xllamacpp") is not None and gguf is not None and gguf.is_file(),
+        "extractive": True,
+        "none": True,
+    }
+
+
+__all__ = ["LLM", "available_answerers", "estimate_tokens", "llm_from_settings"]

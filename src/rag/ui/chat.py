@@ -8,7 +8,7 @@ import streamlit as st
 
 from rag.config import Settings
 from rag.errors import RagError
-from rag.pipeline import Assistant
+from rag.pipeline import Assistant, Stage
 from rag.retrieval.retriever import Retriever
 from rag.ui.conversation import MESSAGES, ChatMessage, Options, history
 from rag.ui.highlight import answer_html
@@ -40,9 +40,11 @@ def ask(
     texts: Texts,
     *,
     force: bool = False,
+    as_typed: bool = False,
 ) -> None:
     """Show the question, stream the answer below it, and keep both in the conversation;
-    `force` answers from the closest passages even when none seems to answer."""
+    `force` answers from the closest passages even when none seems to answer, `as_typed`
+    searches a follow-up without the conversation's context."""
     messages = init_state()
     earlier = history(messages)
     messages.append({"role": "user", "content": question})
@@ -51,8 +53,11 @@ def ask(
     try:
         with st.chat_message("assistant"):
             slot = st.empty()
-            slot.caption(texts("searching"))
+            slot.caption(texts("stage_searching"))
             streamed: list[str] = []
+
+            def on_stage(stage: Stage, found: int) -> None:
+                slot.caption(texts(f"stage_{stage}", n=found))
 
             def on_token(piece: str) -> None:
                 streamed.append(piece)
@@ -66,7 +71,9 @@ def ask(
                     mode=options.mode,
                     where=options.where,
                     on_token=on_token,
+                    on_stage=on_stage,
                     force=force,
+                    as_typed=as_typed,
                 )
             except RagError as error:
                 slot.empty()

@@ -12,6 +12,8 @@ from rag.types import Message
 
 MESSAGES = "messages"  # session_state key: the conversation, oldest first
 FORCED = "forced_question"  # session_state key: a refused question the user wants answered anyway
+AS_TYPED = "question_as_typed"  # session_state key: a rewritten follow-up to search as typed
+EXAMPLE = "example_question"  # session_state key: an example question the user clicked
 
 # One message as the chat keeps it: {"role", "content"}, and for answers also "id", "answer"
 # (an `Answer`), "docs" (the documents its sources come from) and "error".

@@ -6,14 +6,17 @@ Markdown viewer shows it literally and loads nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from rag.types import Answer
 from rag.ui.highlight import escape_markdown
-from rag.ui.sources import answer_sources
+from rag.ui.sources import Source, sourced_answer
 from rag.ui.texts import Texts
+
+_ESCAPED_MARKER = re.compile(r"\\\[([\d, ]+)\\\]")
 
 
 def _quote(text: str) -> str:
@@ -22,6 +25,20 @@ def _quote(text: str) -> str:
 
 def _backend(answer: Answer, texts: Texts) -> str:
     return f"{texts(f'backend_{answer.backend}')} {answer.model}".strip()
+
+
+def _literal(text: str) -> str:
+    """Escaped like document text, but the answer's [n] markers stay readable as [n]."""
+    return _ESCAPED_MARKER.sub(r"[\1]", escape_markdown(text, light=True))
+
+
+def _where(source: Source, texts: Texts) -> str:
+    places = [f"`{source.doc.replace('`', '')}`"]
+    if source.section:
+        places.append(escape_markdown(source.section, light=True))
+    if source.page:
+        places.append(texts("page", page=source.page))
+    return ", ".join(places)
 
 
 def chat_markdown(messages: Sequence[dict[str, Any]], texts: Texts, now: datetime | None = None) -> str:
@@ -44,13 +61,11 @@ def chat_markdown(messages: Sequence[dict[str, Any]], texts: Texts, now: datetim
             lines += ["", f"**{texts('export_error')}:** {escape_markdown(message['error'], light=True)}"]
         if answer is None:
             continue
-        lines += [
-            "",
-            f"### {texts('export_answer')} ({escape_markdown(_backend(answer, texts), light=True)})",
-            "",
-        ]
+        sourced = sourced_answer(answer, message.get("docs", {}))
+        heading = texts("export_refused") if answer.refused else texts("export_answer")
+        lines += ["", f"### {heading} ({escape_markdown(_backend(answer, texts), light=True)})", ""]
         if answer.text:
-            lines.append(escape_markdown(answer.text, light=True))
+            lines.append(_literal(sourced.text))
         if answer.query and answer.query != answer.question:
             lines += ["", f"*{escape_markdown(texts('rewritten', query=answer.query), light=True)}*"]
         notes = [answer.notice, answer.error, *answer.warnings]
@@ -58,21 +73,19 @@ def chat_markdown(messages: Sequence[dict[str, Any]], texts: Texts, now: datetim
             notes.insert(0, Texts(answer.language)("weak_label"))
         if answer.incomplete:
             notes.append(texts("incomplete"))
-        for note in filter(None, notes):
-            lines += ["", f"- {escape_markdown(note, light=True)}"]
-        sources = answer_sources(answer)
+        if any(filter(None, notes)):
+            lines.append("")
+        lines += [f"- {escape_markdown(note, light=True)}" for note in filter(None, notes)]
+        sources = sourced.sources
         if sources:
             heading = texts("closest" if answer.refused else "sources" if sources[0].cited else "passages")
             lines += ["", f"#### {heading}"]
         for source in sources:
             flag = "" if source.supported else f" — *{texts('not_supported')}*"
-            where = texts("characters", start=source.start, end=source.end)
-            if source.page:
-                where = f"{texts('page', page=source.page)}, {where}"
+            title = escape_markdown(source.title, light=True)
             lines += [
                 "",
-                f"**[{source.n}] {escape_markdown(source.title, light=True)}** — "
-                f"`{source.doc.replace('`', '')}` ({where}){flag}",
+                f"**[{source.n}] {title}** — {_where(source, texts)}{flag}",
                 "",
                 _quote(escape_markdown(source.text, light=True)),
             ]

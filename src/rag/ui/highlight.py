@@ -1,7 +1,8 @@
 """Untrusted text made safe to show, with passages highlighted in their document.
 
 Document text and model answers are data, never markup: every piece is HTML-escaped before it is
-wrapped in the few tags made here (`div`, `p`, `mark`, `span`, `strong`, `ul`/`ol`/`li`, `br`),
+wrapped in the few tags made here (`div`, `p`, `mark`, `span`, `strong`, `ul`/`ol`/`li`, `br`,
+and `a` links to `#anchors` on the same page),
 and the result is shown with `st.html`, which does not interpret Markdown. Text that Streamlit
 does render as Markdown (expander labels, captions) goes through `escape_markdown` first, so
 `![x](http://…)` or `[klik](javascript:…)` in a document stays literal text.
@@ -27,6 +28,7 @@ _AUTOLINK_PUNCTUATION = re.compile(r"([:@.])")
 _WORD_JOINER = "\u2060"
 _MD_LINE_START = re.compile(r"^(\s*)(#|>|[-+]\s|\d+[.)]\s)", re.MULTILINE)
 _CITE = re.compile(r"\[(\d+(?:\s*[,–-]\s*\d+)*)\]")
+_NUMBER = re.compile(r"\d+")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _ORDERED_ITEM = re.compile(r"^\s*\d+[.)]\s+")
@@ -69,15 +71,28 @@ def context_bounds(text: str, start: int, end: int, context: int = CONTEXT_CHARS
     return left, right
 
 
-def passage_html(text: str, start: int, end: int, context: int = CONTEXT_CHARS) -> str:
-    """The passage text[start:end] highlighted inside some of its surrounding text."""
+def passage_html(
+    text: str, start: int, end: int, marks: Iterable[tuple[int, int]] = (), context: int = CONTEXT_CHARS
+) -> str:
+    """The passage text[start:end] lightly highlighted inside some of its surrounding text, and the
+    `marks` (the sentences that back the answer) strongly highlighted inside it."""
     start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
     left, right = context_bounds(text, start, end, context)
     before = ("…" if left > 0 else "") + _text(text[left:start])
     after = _text(text[end:right]) + ("…" if right < len(text) else "")
+    inside: list[str] = []
+    position = start
+    for mark_start, mark_end in sorted(marks):
+        mark_start, mark_end = max(mark_start, position), min(mark_end, end)
+        if mark_start >= mark_end:
+            continue
+        inside.append(_text(text[position:mark_start]))
+        inside.append(f'<mark class="rag-cited">{_text(text[mark_start:mark_end])}</mark>')
+        position = mark_end
+    inside.append(_text(text[position:end]))
     return (
         f'<div class="rag-text rag-passage">{before}<mark class="rag-mark">'
-        f"{_text(text[start:end])}</mark>{after}</div>"
+        f"{''.join(inside)}</mark>{after}</div>"
     )
 
 
@@ -111,17 +126,25 @@ def document_html(text: str, spans: Iterable[tuple[int, int, int]]) -> str:
     return f'<div class="rag-text rag-document">{"".join(parts)}</div>'
 
 
-def _inline(line: str) -> str:
-    """One escaped line with **bold** and [n] citation markers styled."""
-    escaped = escape_html(line)
-    escaped = _BOLD.sub(r"<strong>\1</strong>", escaped)
-    return _CITE.sub(r'<span class="rag-cite">[\1]</span>', escaped)
+def _inline(line: str, anchor: str | None) -> str:
+    """One escaped line with **bold** and [n] citation markers styled; with `anchor`, each number
+    links to the source card `{anchor}-{n}` on the page."""
+    escaped = _BOLD.sub(r"<strong>\1</strong>", escape_html(line))
+    if anchor is None:
+        return _CITE.sub(r'<span class="rag-cite">[\1]</span>', escaped)
+
+    def linked(match: re.Match[str]) -> str:
+        numbers = _NUMBER.sub(lambda n: f'<a href="#{anchor}-{n.group()}">{n.group()}</a>', match.group(1))
+        return f'<span class="rag-cite">[{numbers}]</span>'
+
+    return _CITE.sub(linked, escaped)
 
 
-def answer_html(answer: str, *, cursor: bool = False) -> str:
+def answer_html(answer: str, *, cursor: bool = False, anchor: str | None = None) -> str:
     """An answer as safe HTML: paragraphs, simple lists, **bold** and [n] markers; nothing else.
 
-    Model output may quote documents, so it is escaped like them: no link or image can appear.
+    Model output may quote documents, so it is escaped like them: no link or image can appear,
+    except the [n] links made here to the sources on the same page (`anchor`).
     """
     blocks: list[str] = []
     for block in re.split(r"\n\s*\n", answer.strip()):
@@ -130,15 +153,15 @@ def answer_html(answer: str, *, cursor: bool = False) -> str:
             continue
         if all(_LIST_ITEM.match(line) for line in lines):
             tag = "ol" if all(_ORDERED_ITEM.match(line) for line in lines) else "ul"
-            items = "".join(f"<li>{_inline(_LIST_ITEM.sub('', line))}</li>" for line in lines)
+            items = "".join(f"<li>{_inline(_LIST_ITEM.sub('', line), anchor)}</li>" for line in lines)
             blocks.append(f"<{tag}>{items}</{tag}>")
             continue
         rendered = []
         for line in lines:
             if _HEADING.match(line):
-                rendered.append(f"<strong>{_inline(_HEADING.sub('', line))}</strong>")
+                rendered.append(f"<strong>{_inline(_HEADING.sub('', line), anchor)}</strong>")
             else:
-                rendered.append(_inline(line))
+                rendered.append(_inline(line, anchor))
         blocks.append(f"<p>{'<br>'.join(rendered)}</p>")
     if cursor:
         mark = '<span class="rag-cursor">▌</span>'

@@ -12,15 +12,17 @@ from pathlib import Path
 
 import streamlit as st
 
-from rag import store
-from rag.config import Settings
+from rag import language, store
+from rag.config import AnswererChoice, Settings
 from rag.embedding import Embedder, load_embedder
 from rag.indexing import CorpusDiff, corpus_files, diff_corpus
+from rag.llm import available_answerers
 from rag.retrieval.retriever import Retriever
 
 
 @st.cache_resource(show_spinner=False)
 def _load_embedder(model: str, dtype: str, batch_size: int, models_dir: str, _settings: Settings) -> Embedder:
+    language.preload()  # with the model, not during the first question
     return load_embedder(_settings)
 
 
@@ -66,3 +68,14 @@ def build_lock() -> threading.Lock:
 def corpus_diff(corpus_dir: str, index_dir: str, build: str, _known: dict) -> CorpusDiff:
     """Files added/changed/removed since the build; cached briefly (it stats every file)."""
     return diff_corpus(corpus_files(Path(corpus_dir)), _known)
+
+
+@st.cache_data(show_spinner=False, ttl=60, max_entries=8)
+def _answerers(host: str, model: str, gguf: str, _settings: Settings) -> dict[AnswererChoice, bool]:
+    return available_answerers(_settings)
+
+
+def answerers(settings: Settings) -> dict[AnswererChoice, bool]:
+    """Which answerers can answer now; probed once a minute at most (a probe takes up to 2 s
+    when Ollama is not running)."""
+    return _answerers(settings.ollama_host, settings.ollama_model, str(settings.llm_gguf or ""), settings)

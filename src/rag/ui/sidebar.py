@@ -55,11 +55,15 @@ def render_rebuild_button(slot: DeltaGenerator, texts: Texts) -> None:
 def render_options(slot: DeltaGenerator, settings: Settings, texts: Texts) -> Options:
     with slot:
         st.subheader(texts("settings_header"))
+        available = resources.answerers(settings)
         answerer = st.selectbox(
             texts("llm_label"),
             ANSWERERS,
             index=ANSWERERS.index(settings.answerer),
-            format_func=lambda choice: texts(f"llm_{choice}"),
+            format_func=lambda choice: (
+                texts(f"llm_{choice}") + ("" if available[choice] else f" — {texts('unavailable')}")
+            ),
+            help=texts("llm_help"),
             key="llm",
         )
         ollama_model = settings.ollama_model
@@ -74,7 +78,7 @@ def render_options(slot: DeltaGenerator, settings: Settings, texts: Texts) -> Op
                 or settings.ollama_model
             )
         if answerer in ("auto", "llamacpp") and settings.llm_gguf:
-            st.caption(texts("gguf_file", path=settings.llm_gguf))
+            st.caption(texts("gguf_file", path=settings.llm_gguf.name))
         k = st.slider(texts("k_label"), 1, max(MAX_K, settings.top_k), settings.top_k, key="k")
         mode = st.selectbox(
             texts("mode_label"),
@@ -156,7 +160,7 @@ def _render_stale(settings: Settings, manifest: Manifest, texts: Texts) -> None:
     if stale:
         st.warning(texts("status_stale", n=stale), icon=":material/update:")
     else:
-        st.caption(texts("status_up_to_date", folder=folder))
+        st.caption(texts("status_up_to_date"), help=str(folder))
     if rows:
         with st.expander(texts("stale_details")):
             st.markdown("\n".join(f"- {label}: {escape_markdown(path)}" for label, path in rows))

@@ -9,17 +9,25 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from rag.types import Answer, Document
-from rag.ui.conversation import FORCED
-from rag.ui.highlight import answer_html, document_html, escape_markdown, passage_html
-from rag.ui.sources import Source, answer_sources, spans_in
+from rag.ui.conversation import AS_TYPED, FORCED
+from rag.ui.highlight import answer_html, document_html, escape_html, escape_markdown, passage_html
+from rag.ui.sources import Source, sourced_answer, spans_in
 from rag.ui.texts import Texts
 
 CSS = """<style>
 .rag-text { white-space: pre-wrap; line-height: 1.55; font-size: 0.95rem; overflow-wrap: anywhere; }
 .rag-document { max-height: 28rem; overflow-y: auto; padding: 0.75rem 1rem;
   border: 1px solid rgba(128, 128, 128, 0.35); border-radius: 0.5rem; }
-mark.rag-mark { background: #fde68a; color: #1f2937; padding: 0.05em 0.15em; border-radius: 0.2em; }
+mark.rag-mark { background: #fef3c7; color: #1f2937; padding: 0.05em 0.15em; border-radius: 0.2em; }
+mark.rag-cited { background: #fbbf24; color: #111827; padding: 0; font-weight: 500; }
+.rag-source { margin: 0.6rem 0 0.15rem 0; line-height: 1.45; scroll-margin-top: 4rem; }
+.rag-source:target { outline: 2px solid #f59e0b; border-radius: 0.3rem; }
+.rag-details { font-size: 0.85em; opacity: 0.75; }
+.rag-flag { color: #b91c1c; }
+.rag-snippet { font-size: 0.9em; opacity: 0.85; font-style: italic; overflow-wrap: anywhere; }
 .rag-n { font-size: 0.75em; font-weight: 600; color: #b45309; margin-right: 0.2em; }
+.rag-cite a { color: inherit; text-decoration: none; }
+.rag-cite a:hover { text-decoration: underline; }
 .rag-cite { font-size: 0.78em; font-weight: 600; color: #1d4ed8; background: rgba(59, 130, 246, 0.12);
   padding: 0 0.3em; border-radius: 0.3em; white-space: nowrap; }
 .rag-answer { line-height: 1.6; }
@@ -54,8 +62,10 @@ def show_answer(
     answer: Answer, docs: Mapping[str, Document], texts: Texts, key: str, slot: DeltaGenerator
 ) -> None:
     """The answer in `slot` (where it was streamed), then its notes and sources below it."""
+    sourced = sourced_answer(answer, docs)
+    anchor = f"bron-{key}"
     if answer.text:
-        slot.html(answer_html(answer.text))
+        slot.html(answer_html(sourced.text, anchor=anchor))
     else:
         slot.empty()
     if answer.incomplete:
@@ -70,28 +80,37 @@ def show_answer(
     for warning in answer.warnings:
         st.warning(warning, icon=":material/warning:")
     if answer.query and answer.query != answer.question:
-        st.caption(texts("rewritten", query=escape_markdown(answer.query)))
-    sources = answer_sources(answer)
+        st.caption(asked_in("rewritten", query=escape_markdown(answer.query)))
+        st.button(
+            asked_in("search_as_typed"),
+            icon=":material/undo:",
+            key=f"typed-{key}",
+            on_click=_ask_again,
+            args=(AS_TYPED, answer.question),
+        )
+    sources = sourced.sources
     if sources:
-        heading = "closest" if answer.refused else "sources" if sources[0].cited else "passages"
-        render_sources(sources, docs, texts, key, texts(heading))
+        heading = (
+            asked_in("closest") if answer.refused else texts("sources" if sources[0].cited else "passages")
+        )
+        render_sources(sources, docs, texts, anchor, heading)
     elif not answer.passages:
-        st.caption(texts("no_passages"))
+        st.caption(asked_in("no_passages"))
     if answer.refused and sources:
         st.button(
             asked_in("answer_anyway"),
             icon=":material/quick_reference_all:",
             key=f"force-{key}",
-            on_click=_answer_anyway,
-            args=(answer.question,),
+            on_click=_ask_again,
+            args=(FORCED, answer.question),
         )
     st.caption(_made_by(answer, texts))
 
 
-def _answer_anyway(question: str) -> None:
-    """Button callback: the chat asks `question` again at the top of the next run, answering it
-    from the closest passages (labelled weak)."""
-    st.session_state[FORCED] = question
+def _ask_again(how: str, question: str) -> None:
+    """Button callback: the chat asks `question` again at the top of the next run, `how` says in
+    which way (answered anyway from the closest passages, or searched as typed)."""
+    st.session_state[how] = question
 
 
 def _made_by(answer: Answer, texts: Texts) -> str:
@@ -101,25 +120,38 @@ def _made_by(answer: Answer, texts: Texts) -> str:
     return escape_markdown(texts("answered_by", backend=backend, model=model, seconds=seconds))
 
 
-def source_label(source: Source, texts: Texts) -> str:
-    """Expander label: Markdown-escaped, because titles and file names come from documents."""
-    label = f"[{source.n}] {escape_markdown(source.title)} — {escape_markdown(source.doc)}"
+def _where(source: Source, texts: Texts) -> list[str]:
+    """Where the passage is, as a reader finds it back: section heading and page."""
+    places = [source.section] if source.section else []
     if source.page:
-        label += f" · {texts('page', page=source.page)}"
+        places.append(texts("page", page=source.page))
+    return places
+
+
+def source_card_html(source: Source, anchor: str, texts: Texts) -> str:
+    """Title, section/page, relevance and the backing sentence: enough to tell sources apart.
+    Its id is what the answer's [n] links jump to."""
+    details = [escape_html(place) for place in _where(source, texts)]
     if source.relevance is not None:
-        label += f" · {texts('relevance', value=source.relevance)}"
+        details.append(texts("relevance", value=source.relevance))
     if not source.supported:
-        label += f" · {texts('not_supported')}"
-    return label
+        details.append(f'<span class="rag-flag">{texts("not_supported")}</span>')
+    return (
+        f'<div class="rag-source" id="{anchor}-{source.n}">'
+        f'<span class="rag-n">[{source.n}]</span> <strong>{escape_html(source.title)}</strong>'
+        f'<span class="rag-details"> · {" · ".join(details)}</span>'
+        f'<div class="rag-snippet">{escape_html(source.snippet)}</div></div>'
+    )
 
 
 def render_sources(
-    sources: list[Source], docs: Mapping[str, Document], texts: Texts, key: str, heading: str
+    sources: list[Source], docs: Mapping[str, Document], texts: Texts, anchor: str, heading: str
 ) -> None:
     st.markdown(f"**{heading}**")
     for source in sources:
+        st.html(source_card_html(source, anchor, texts))
         icon = ":material/description:" if source.supported else ":material/warning:"
-        with st.expander(source_label(source, texts), icon=icon):
+        with st.expander(texts("open_passage", n=source.n, doc=escape_markdown(source.doc)), icon=icon):
             if not source.supported:
                 st.caption(texts("not_supported_help"))
             document = docs.get(source.doc)
@@ -127,11 +159,8 @@ def render_sources(
                 st.html(passage_html(source.text, 0, len(source.text)))
                 st.caption(texts("document_gone"))
                 continue
-            st.html(passage_html(document.text, source.start, source.end))
-            st.caption(
-                escape_markdown(f"{source.doc} · {texts('characters', start=source.start, end=source.end)}")
-            )
+            st.html(passage_html(document.text, source.start, source.end, source.marks))
             if document.ocr_at(source.start):
                 st.caption(f":material/document_scanner: {texts('ocr_note')}")
-            if st.toggle(texts("show_document"), key=f"doc-{key}-{source.n}"):
+            if st.toggle(texts("show_document"), key=f"doc-{anchor}-{source.n}"):
                 st.html(document_html(document.text, spans_in(sources, source.doc)))
