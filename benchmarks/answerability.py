@@ -1,14 +1,14 @@
 """Answerability: which signals tell an answerable question from an unanswerable one, measured on a
 tuning split and reported on a check split that was written before tuning and never tuned on.
 
-    .venv/bin/python benchmarks/answerability.py signals --index .cache/eval/answerability/index
+    .venv/bin/python benchmarks/answerability.py signals
     .venv/bin/python benchmarks/answerability.py fit
 
 `signals` answers nothing: per question of `eval/dev.jsonl` (tuning) and `eval/answerability.jsonl`
 (its `split` field: tune / check) it retrieves the top 5 passages like the product and records the
 product's signals (`rag.answerability.signals`) plus candidate signals the product does not use:
 the best single sentence of the top passages, and EmbeddingGemma's question-answering prompt.
-Run `rag eval eval/dev.jsonl --corpus corpus --corpus ../shared/dutch-open-corpus` first:
+Run `rag eval eval/answerability.jsonl --corpus corpus --corpus ../shared/dutch-open-corpus` first:
 it builds the index (corpus/ + the open corpus) this script reads.
 
 `fit` fits logistic models over sets of signals on the tuning questions, picks the two thresholds
@@ -81,7 +81,7 @@ def collect(index_dir: Path) -> list[dict[str, Any]]:
     from rag.answering import ExtractiveAnswerer
     from rag.embedding import load_embedder
     from rag.model_files import resolve_model_path
-    from rag.prompting import detect_language
+    from rag.language import detect_language
     from rag.retrieval.retriever import Retriever
 
     config = settings(index_dir=index_dir)
@@ -216,7 +216,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     collect_parser = commands.add_parser("signals")
-    collect_parser.add_argument("--index", type=Path, default=REPO / ".cache/eval/dev/index")
+    collect_parser.add_argument("--index", type=Path, default=REPO / ".cache/eval/answerability/index")
     commands.add_parser("fit")
     args = parser.parse_args()
     if args.command == "signals":

@@ -264,17 +264,79 @@ def test_hostile_document_text_is_shown_literally(app, page) -> None:
         '<img src="http://127.0.0.1:9/y.png" onerror="alert(2)">',
     ):
         assert literal in shown
-    label = page.locator("[data-testid='stExpander'] summary", has_text="inspraakavond").last
-    assert "![x](http://127.0.0.1:9/titel.png) <b>Wijk Zuid</b>" in label.inner_text().replace("\u2060", "")
+    card = page.locator(".rag-source", has_text="Wijk Zuid").last
+    assert "![x](http://127.0.0.1:9/titel.png) <b>Wijk Zuid</b>" in card.inner_text()
     page.screenshot(path=ARTIFACTS / "hostile-document.png")
 
     chat = page.locator("[data-testid='stChatMessage']")
     assert chat.count() == 2
-    for tag in ("script", "img", "b", "a"):  # not one element came from the document's text
+    for tag in ("script", "img", "b"):  # not one element came from the document's text
         assert chat.locator(tag).count() == 0, tag
+    assert chat.locator("a").count() == chat.locator(".rag-cite a[href^='#bron-']").count()  # only [n]
     assert page.locator("img[src*='127.0.0.1:9'], a[href^='javascript']").count() == 0
     assert not [u for u in page.requests if "127.0.0.1:9" in u]
     assert not page.dialogs
+
+
+def test_first_screen_lists_the_documents_and_example_questions_that_answer(app, page) -> None:
+    url, _, _ = app
+    page.goto(url)
+    page.get_by_text("Probeer bijvoorbeeld:").wait_for()
+    assert page.locator("p", has_text="documenten doorzoekbaar").inner_text().startswith("3 documenten")
+    examples = page.locator("[class*='st-key-example-'] button")
+    assert examples.count() == 3
+    question = examples.first.inner_text().splitlines()[-1].strip()  # after the icon's name
+    examples.first.click()
+    page.get_by_text(DONE).first.wait_for()
+
+    assert page.locator("[data-testid='stChatMessage']").first.inner_text().strip().endswith(question)
+    assert page.locator(".rag-answer .rag-cite").count() >= 1  # answered, not refused
+    assert page.get_by_text("Probeer bijvoorbeeld:").count() == 0
+
+
+def test_a_citation_links_to_its_source_card_with_snippet_and_relevance(app, page) -> None:
+    url, _, _ = app
+    page.goto(url)
+    ask(page, "Hoe helpten winkeliers een moeder met schulden?", 0)
+
+    link = page.locator(".rag-answer .rag-cite a").first
+    target = link.get_attribute("href")
+    card = page.locator(f".rag-source{target}")
+    assert card.count() == 1
+    link.click()
+    page.wait_for_function(f"() => location.hash === '{target}'")
+    assert card.evaluate("el => el.matches(':target')")
+    box = card.bounding_box()
+    assert box is not None and 0 <= box["y"] < 1100  # scrolled into view
+    text = card.inner_text()
+    assert "fondsje" in text  # the snippet: the sentence that backs the answer
+    assert re.search(r"overeenkomst \d+%", text)
+    numbers = [int(n) for n in re.findall(r"\[(\d+)\]", page.locator(".rag-answer").inner_text())]
+    assert sorted(set(numbers)) == list(range(1, max(numbers) + 1))  # 1..n without gaps
+
+
+def test_a_standalone_question_is_not_glued_to_the_previous_one_and_a_follow_up_is(app, page) -> None:
+    url, _, _ = app
+    page.goto(url)
+    ask(page, "Welke drie hoofdtaken heeft de beleidsmedewerker in Kirgizië?", 0)
+    ask(page, "Hoe helpten winkeliers een moeder met schulden?", 1)
+    assert page.get_by_text("Gezocht op:").count() == 0
+    assert "fondsje" in page.locator(".rag-answer").nth(1).inner_text()
+
+    ask(page, "En wat deed de vader?", 2)
+    assert page.get_by_text("Gezocht op:").count() == 1  # the follow-up, searched with its topic
+    last = page.locator(".rag-answer").nth(2).inner_text()
+    assert "vader" in last and "gokverslaving" in last
+    assert page.get_by_role("button", name="Zoek mijn vraag zoals ik hem typte").count() == 1
+
+
+def test_an_english_question_gets_english_notices(app, page) -> None:
+    url, _, _ = app
+    page.goto(url)
+    ask(page, "What did the shopkeepers do for a mother in debt?", 0)
+    notices = page.locator("[data-testid='stAlert']").all_inner_texts()
+    assert any("Extractive answer" in n and "quotes are in Dutch" in n for n in notices)
+    assert not any("Extractief antwoord" in n for n in notices)
 
 
 def test_answer_streams_into_the_page(app, page, ollama_for_the_app: FakeOllama) -> None:

@@ -135,12 +135,13 @@ def test_export_keeps_citations_readable_and_says_where_without_offsets() -> Non
     assert "### Niet gevonden" in exported and "tekens" not in exported
 
 
-def test_example_questions_come_from_the_documents_own_headings() -> None:
+def test_example_questions_come_from_the_headings_of_each_document_in_turn() -> None:
     chunks = [h.chunk for h in PASSAGES]
     questions = example_questions(chunks, Texts("nl"))
     assert questions == [
         "Wat staat er in de documenten over „Het fondsje van de winkeliers”?",
         "Wat staat er in de documenten over „Verslag wijkraad”?",
+        "Wat staat er in de documenten over „Mijn werk voor de gemeente”?",
     ]
     assert example_questions(chunks, Texts("en"))[0] == (
         "What do the documents say about “Het fondsje van de winkeliers”?"

@@ -7,6 +7,7 @@ titles), so they need no language model and always lead somewhere.
 from __future__ import annotations
 
 from collections import Counter
+from itertools import zip_longest
 from collections.abc import Mapping
 
 import streamlit as st
@@ -22,26 +23,25 @@ _TOPIC_CHARS = (8, 70)  # a heading shorter is a label ("Inleiding"), longer is 
 
 
 def example_questions(chunks: list[Chunk], texts: Texts, count: int = _EXAMPLES) -> list[str]:
-    """One question per document, the largest documents first: about its first section heading
-    that names a topic, or else about the document itself."""
+    """Questions about the documents' section headings that name a topic, taking the largest
+    documents first and one heading per document per round; a document without such headings
+    gets a question about itself."""
     size = Counter(chunk.doc for chunk in chunks)
-    topics: dict[str, str] = {}
+    topics: dict[str, dict[str, None]] = {doc: {} for doc in size}
     titles: dict[str, str] = {}
+    low, high = _TOPIC_CHARS
     for chunk in chunks:
         titles.setdefault(chunk.doc, chunk.title)
         for heading in chunk.headings:
-            low, high = _TOPIC_CHARS
-            if chunk.doc not in topics and low <= len(heading) <= high and heading != chunk.title:
-                topics[chunk.doc] = heading
-    questions = []
-    for doc, _ in size.most_common():
-        if doc in topics:
-            questions.append(texts("example_topic", topic=topics[doc]))
-        else:
-            questions.append(texts("example_document", title=titles[doc]))
-        if len(questions) == count:
-            break
-    return questions
+            if low <= len(heading) <= high and heading != chunk.title:
+                topics[chunk.doc][heading] = None
+    rounds = [
+        [texts("example_topic", topic=topic) for topic in topics[doc]]
+        or [texts("example_document", title=titles[doc])]
+        for doc, _ in size.most_common()
+    ]
+    questions = [q for questions in zip_longest(*rounds) for q in questions if q is not None]
+    return questions[:count]
 
 
 def _ask(question: str) -> None:
@@ -59,7 +59,7 @@ def render_welcome(documents: Mapping[str, Document], chunks: list[Chunk], texts
     st.markdown(texts("welcome_try"))
     for number, question in enumerate(example_questions(chunks, texts)):
         st.button(
-            question,
+            escape_markdown(question),  # a label is Markdown; headings come from documents
             icon=":material/chat:",
             key=f"example-{number}",
             on_click=_ask,
