@@ -1,7 +1,7 @@
 """Follow-up questions: how often a standalone question is rewritten (it should not be), and how
 often a real follow-up's answer passage is in the top 5 after rewriting.
 
-    .venv/bin/python benchmarks/followups.py [--index .cache/eval/dev/index]
+    .venv/bin/python benchmarks/followups.py [--index .cache/eval/answerability/index]
 
 Reads `eval/followups.jsonl` (written before the rule; the rule was designed looking at it) and
 `eval/followups_check.jsonl` (written afterwards by someone who never saw the rule: the held-out
@@ -63,7 +63,7 @@ def measure(path: Path, retriever: Any) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--index", type=Path, default=REPO / ".cache/eval/dev/index")
+    parser.add_argument("--index", type=Path, default=REPO / ".cache/eval/answerability/index")
     args = parser.parse_args()
 
     from rag.embedding import load_embedder
