@@ -80,8 +80,8 @@ def collect(index_dir: Path) -> list[dict[str, Any]]:
     from rag.answerability import BACKGROUND, signals
     from rag.answering import ExtractiveAnswerer
     from rag.embedding import load_embedder
-    from rag.model_files import resolve_model_path
     from rag.language import detect_language
+    from rag.model_files import resolve_model_path
     from rag.retrieval.retriever import Retriever
 
     config = settings(index_dir=index_dir)

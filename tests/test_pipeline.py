@@ -74,8 +74,8 @@ def test_the_shopkeepers_story_is_answered_from_the_passage_that_tells_it(sample
     """A narrative report: similar in meaning to the question, though not in its words."""
     answer = extractive(sample_retriever).ask("Hoe hielpen winkeliers een moeder met schulden?")
 
-    assert not answer.refused and answer.confidence == "high"
-    assert "fondsje" in answer.text
+    assert not answer.refused and answer.confidence is not None  # answered (labelled weak or not)
+    assert "fondsje" in answer.text and "gokverslaving" in answer.text  # with the sentence explaining it
     assert any("fondsje" in c.text for c in answer.citations)
 
 

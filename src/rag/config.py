@@ -81,8 +81,8 @@ class Settings(BaseSettings):
     # Chosen on the tuning questions (benchmarks/README.md): refusals only for clearly off-topic
     # questions (<= 2 % of answerable ones), and as few unanswerable questions labelled confident as
     # possible while <= 25 % of answerable ones are labelled weak.
-    confident_above: float = Field(0.5, ge=0.0, le=1.0)
-    refuse_below: float = Field(0.1, ge=0.0, le=1.0)
+    confident_above: float = Field(0.505, ge=0.0, le=1.0)
+    refuse_below: float = Field(0.19, ge=0.0, le=1.0)
 
     # Interface
     ui_language: Literal["nl", "en"] = "nl"

@@ -7,8 +7,8 @@ titles), so they need no language model and always lead somewhere.
 from __future__ import annotations
 
 from collections import Counter
-from itertools import zip_longest
 from collections.abc import Mapping
+from itertools import zip_longest
 
 import streamlit as st
 
