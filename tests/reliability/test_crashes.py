@@ -53,7 +53,7 @@ def test_sigkill_at_twenty_moments_of_rag_index_never_damages_the_index(tmp_path
     assert sum(o.startswith("killed") for o in outcomes) == KILLS, attempts
     assert {"killed before writing", "killed while writing"} <= set(outcomes)  # both windows hit
     assert result["same_chunks"] and result["same_documents"] and result["same_files"]
-    assert result["min_vector_cosine"] > 0.9999
+    assert result["min_vector_cosine"] > 0.999  # bfloat16 batches of other sizes differ by ~1e-4
     assert len(result["leftover_builds"]) <= 2  # the live build and the one before it
 
 

@@ -11,6 +11,7 @@ chosen one ("Zij kon zelfs …", "Daarvoor in ruil …") comes along, and no sen
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -26,6 +27,9 @@ _MIN_SENTENCE_CHARS = 25  # shorter "sentences" are headings or fragments, not a
 _MAX_SENTENCES = 4  # best-scoring sentences chosen, before enumerations and continuations
 _MAX_QUOTED = 8  # sentences in the whole answer
 _MARGIN = 0.1  # keep sentences scoring within this of the best one
+# Sentence vectors kept per answerer (one per chat session): a follow-up, "answer anyway" or
+# "search as typed" mostly meets the same passages again. 1,024 vectors are 3 MB.
+_CACHED_VECTORS = 1024
 
 # An item of an enumeration: an ordinal opening or a list bullet.
 _ITEM = re.compile(
@@ -71,6 +75,7 @@ class ExtractiveAnswerer:
         self.documents = documents
         self.model = embedder.model_id
         self.max_sentences = max_sentences
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 
     def draft(self, question: str, passages: list[Hit], language: Language) -> Draft:
         notice = NOTICE[language]
@@ -95,7 +100,7 @@ class ExtractiveAnswerer:
         if not candidates:
             return
         query = self.embedder.encode_queries([question])[0]
-        scores = self.embedder.encode_documents([(s.title, s.text) for s in candidates]) @ query
+        scores = self._sentence_vectors(candidates) @ query
         best = float(np.max(scores))
         chosen = {
             (candidates[i].n, candidates[i].position)
@@ -106,6 +111,20 @@ class ExtractiveAnswerer:
         by_place = {(s.n, s.position): s for s in candidates}
         for index, place in enumerate(quoted):
             yield f"{'' if index == 0 else ' '}{by_place[place].text} [{place[0]}]"
+
+    def _sentence_vectors(self, sentences: list[Sentence]) -> np.ndarray:
+        """Document vectors of the sentences, embedding only those not seen recently."""
+        keys = [(s.title, s.text) for s in sentences]
+        missing = [key for key in dict.fromkeys(keys) if key not in self._vectors]
+        if missing:
+            self._vectors.update(zip(missing, self.embedder.encode_documents(missing), strict=True))
+        rows = []
+        for key in keys:
+            self._vectors.move_to_end(key)
+            rows.append(self._vectors[key])
+        while len(self._vectors) > _CACHED_VECTORS:
+            self._vectors.popitem(last=False)
+        return np.stack(rows)
 
     def _sentences(self, hit: Hit) -> list[str]:
         """Sentences of the passage, split on the original text so headings stay apart."""
