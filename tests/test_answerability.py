@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answerability import judge, signals
+from rag.answerability import Thresholds, judge, signals
 from rag.types import Chunk, Hit
 
 pytestmark = pytest.mark.unit
@@ -38,18 +38,20 @@ def test_a_question_asking_for_an_amount_number_or_date_needs_one_near_its_words
     assert signals(question, hits(passage, 0.6), [0.6, 0.3], "nl")["expected_kind_found"] == found
 
 
-def test_outcomes_follow_the_score_and_the_two_thresholds() -> None:
+def test_outcomes_follow_the_score_and_the_thresholds() -> None:
     question = "Waar vraag ik een uittreksel uit de BRP aan?"
-    on_topic = judge(question, hits(BRP, 0.75), [0.75, 0.2], "nl", confident_above=0.5, refuse_below=0.1)
-    off_topic = judge(
-        "Hoe hoog is de Mount Everest?",
-        hits(BRP, 0.15),
-        [0.15, 0.1],
-        "nl",
-        confident_above=0.5,
-        refuse_below=0.1,
-    )
+    usual = Thresholds(confident_above=0.5, refuse_below=0.1, off_topic_below=0.2)
+    on_topic = judge(question, hits(BRP, 0.75), [0.75, 0.2], "nl", usual)
+    off_topic = judge("Hoe hoog is de Mount Everest?", hits(BRP, 0.15), [0.15, 0.1], "nl", usual)
     assert on_topic.score > off_topic.score
     assert on_topic.outcome == "answered" and off_topic.outcome == "refused"
-    weak = judge(question, hits(BRP, 0.75), [0.75, 0.2], "nl", confident_above=0.999, refuse_below=0.1)
-    assert weak.outcome == "weak"
+    strict = Thresholds(confident_above=0.999, refuse_below=0.1, off_topic_below=0.2)
+    assert judge(question, hits(BRP, 0.75), [0.75, 0.2], "nl", strict).outcome == "weak"
+
+
+def test_a_vague_question_about_something_else_is_refused_by_the_similarity_floor() -> None:
+    """Nothing specific is asked, so the other signals do not object: the floor must."""
+    question = "What is the recipe for apple pie?"
+    floor = Thresholds(confident_above=0.5, refuse_below=0.0, off_topic_below=0.2)
+    assert judge(question, hits(BRP, 0.11), [0.11, 0.05], "en", floor).outcome == "refused"
+    assert judge(question, hits(BRP, 0.30), [0.30, 0.05], "en", floor).outcome != "refused"

@@ -116,20 +116,30 @@ MODEL = Model(
 )
 
 
+@dataclass(frozen=True)
+class Thresholds:
+    """Where the outcomes change (settings RAG_CONFIDENT_ABOVE, RAG_REFUSE_BELOW,
+    RAG_OFF_TOPIC_BELOW)."""
+
+    confident_above: float  # score from which an answer is confident
+    refuse_below: float  # score below which a question is refused
+    off_topic_below: float  # best passage similarity below which a question is refused whatever its score
+
+
 def judge(
-    question: str,
-    hits: list[Hit],
-    background: list[float],
-    language: Language,
-    confident_above: float,
-    refuse_below: float,
+    question: str, hits: list[Hit], background: list[float], language: Language, thresholds: Thresholds
 ) -> Verdict:
-    """The outcome for `question` given its passages and its background similarities."""
+    """The outcome for `question` given its passages and its background similarities.
+
+    The similarity floor comes first: the model's other signals say "nothing particular is
+    asked" for a vague question ("What is the recipe for apple pie?"), which must not lift a
+    passage that is not about the question at all.
+    """
     evidence = signals(question, hits, background, language)
     score = MODEL.score(evidence)
-    if score >= confident_above:
-        return Verdict("answered", score, evidence)
-    return Verdict("weak" if score >= refuse_below else "refused", score, evidence)
+    if evidence["similarity"] < thresholds.off_topic_below or score < thresholds.refuse_below:
+        return Verdict("refused", score, evidence)
+    return Verdict("answered" if score >= thresholds.confident_above else "weak", score, evidence)
 
 
 def _coverage(asked: list[str], found: set[str]) -> float:

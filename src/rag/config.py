@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     # possible while <= 25 % of answerable ones are labelled weak.
     confident_above: float = Field(0.505, ge=0.0, le=1.0)
     refuse_below: float = Field(0.19, ge=0.0, le=1.0)
+    # Cosine similarity of the best passage below which a question is off-topic whatever else it
+    # shows; no answerable evaluation question scored below 0.29 (EmbeddingGemma).
+    off_topic_below: float = Field(0.2, ge=-1.0, le=1.0)
 
     # Interface
     ui_language: Literal["nl", "en"] = "nl"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from rag.answerability import BACKGROUND, Verdict, judge
+from rag.answerability import BACKGROUND, Thresholds, Verdict, judge
 from rag.answering import Answerer, answerer_from_settings
 from rag.citations import check_citations
 from rag.config import RetrievalMode, Settings
@@ -144,7 +144,8 @@ class Assistant:
         """How likely the passages answer the query, read against its background in the index."""
         background = [score for _, score in self.retriever.dense(query, BACKGROUND)]
         settings = self.settings
-        return judge(query, hits, background, language, settings.confident_above, settings.refuse_below)
+        thresholds = Thresholds(settings.confident_above, settings.refuse_below, settings.off_topic_below)
+        return judge(query, hits, background, language, thresholds)
 
     def _write(
         self, answer: Answer, question: str, hits: list[Hit], language: Language, on_token: OnToken | None
