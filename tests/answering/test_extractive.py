@@ -77,3 +77,19 @@ def test_sentences_met_again_are_not_embedded_again() -> None:
 
     assert again == first  # the same quotes from the kept vectors
     assert asked == len(set(embedder.embedded)) > 0 and len(embedder.embedded) == asked
+
+
+def test_a_lead_in_is_not_quoted_without_what_it_announces() -> None:
+    text = (
+        "Met de identiteitskaart kunt u naar deze landen reizen:\n- België\n- Turkije\n\n"
+        "De identiteitskaart is tien jaar geldig voor volwassenen."
+    )
+    document = Document("id.md", "ID-kaart", text, "0" * 64, 0.0)
+    chunk = Chunk("c1", document.path, document.title, (), 0, len(text), normalize_whitespace(text))
+    answerer = ExtractiveAnswerer(HashEmbedder(), {document.path: document})
+    quoted = "".join(
+        answerer.draft(
+            "Naar welke landen kan ik reizen met de identiteitskaart?", [Hit(1, 1.0, chunk)], "nl"
+        ).pieces
+    )
+    assert quoted and "reizen:" not in quoted

@@ -101,7 +101,13 @@ class ExtractiveAnswerer:
             return
         query = self.embedder.encode_queries([question])[0]
         scores = self._sentence_vectors(candidates) @ query
+        places = {(s.n, s.position) for s in candidates}
+        for index, sentence in enumerate(candidates):
+            if sentence.text.endswith(":") and (sentence.n, sentence.position + 1) not in places:
+                scores[index] = -np.inf  # "… bestaat uit:" says nothing without its (too short) items
         best = float(np.max(scores))
+        if not np.isfinite(best):
+            return
         chosen = {
             (candidates[i].n, candidates[i].position)
             for i in np.argsort(-scores)[: self.max_sentences]
@@ -148,7 +154,10 @@ def _completed(chosen: set[tuple[int, int]], candidates: list[Sentence]) -> set[
         while (following := by_place.get((n, position + 1))) and _continues(following.text):
             position += 1  # "Zij kon zelfs …", then "Daarvoor in ruil …"
             completed.add((n, position))
-    return completed
+    # "… bestaat uit:" without what follows it says nothing (its items may be too short to quote).
+    return {
+        (n, p) for n, p in completed if not by_place[(n, p)].text.endswith(":") or (n, p + 1) in completed
+    }
 
 
 def _continues(text: str) -> bool:
