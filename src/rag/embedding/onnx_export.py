@@ -13,7 +13,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,34 +29,13 @@ from rag.embedding.onnx_artefact import (
     ArtefactRecord,
     onnx_dir,
     source_sha256,
-    verify_artefact,
 )
 from rag.embedding.pytorch import SentenceTransformerEmbedder
 from rag.errors import ModelError
 from rag.hashing import file_sha256
 
-Progress = Callable[[str], None]
 OPSET = 17
 KEPT_FLOAT = ("down_proj",)  # MatMuls left in float32 (see the module docstring)
-
-
-def ensure_onnx_int8(model_dir: Path, models_dir: Path, progress: Progress) -> Path:
-    """The artefact folder; built first when it is missing or its hashes do not verify."""
-    target = onnx_dir(models_dir)
-    problem = verify_artefact(target)
-    if problem is None:
-        progress(f"{target} is present and matches its recorded sha256")
-        return target
-    if target.exists():
-        progress(f"Rebuilding the int8 ONNX model ({problem})")
-    progress("Building the int8 ONNX model (once, a few minutes)…")
-    record = build_onnx_int8(model_dir, models_dir)
-    verdict = "usable" if record.usable else f"NOT used by RAG_EMBED_BACKEND=auto (below {MIN_MEAN_COSINE})"
-    progress(
-        f"int8 ONNX model in {target}: mean cosine {record.mean_cosine:.4f} (min {record.min_cosine:.4f}) "
-        f"to the float32 model over {record.samples} texts, {verdict}"
-    )
-    return target
 
 
 def build_onnx_int8(model_dir: Path, models_dir: Path) -> ArtefactRecord:
