@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from rag import indexing, store
 from rag.config import Settings, load_settings
-from rag.errors import RagError
+from rag.errors import ModelError, RagError
 from rag.indexing import IndexReport
 from rag.retrieval.filters import parse_where
 from rag.types import Answer
@@ -411,8 +411,13 @@ def model_fetch_command() -> None:
         settings = load_settings()
         path = fetch_default_model(settings.models_dir, progress=lambda msg: console.print(msg))
         console.print(f"Model ready and verified: {path}")
-        if settings.embed_backend != "torch":
+        if settings.embed_backend == "onnx-int8":
             ensure_onnx_int8(path, settings.models_dir, progress=lambda msg: console.print(msg))
+        elif settings.embed_backend == "auto":
+            try:
+                ensure_onnx_int8(path, settings.models_dir, progress=lambda msg: console.print(msg))
+            except ModelError as error:  # the PyTorch model works: setup goes on without the export
+                console.print(f"{escape(str(error))} Until then RAG_EMBED_BACKEND=auto uses PyTorch.")
 
 
 def _embedder(settings: Settings) -> Embedder:
