@@ -19,6 +19,7 @@ class HashEmbedder:
 
     model_id = "test/hash-embedder"
     dimension = 64
+    backend = "torch"  # stands in for the default backend in manifests and compatibility checks
 
     def encode_documents(self, items: Sequence[tuple[str, str]]) -> np.ndarray:
         return self._encode([f"{title} {text}" for title, text in items])
@@ -47,6 +48,7 @@ class MemoEmbedder:
         self.model = model
         self.model_id = model.model_id
         self.dimension = model.dimension
+        self.backend = model.backend
         self._documents: dict[tuple[str, str], np.ndarray] = {}
         self._queries: dict[str, np.ndarray] = {}
 

@@ -72,6 +72,7 @@ def test_status_lists_files_changed_since_the_build(cli_corpus):
     result = runner.invoke(app, ["status"])
     assert result.exit_code == 0, result.output
     assert "google/embeddinggemma-300m" in result.output
+    assert "Backend:   torch (RAG_EMBED_BACKEND=torch)" in result.output
     assert "new: nieuw.md" in result.output
     assert "deleted: wikistad-een-andere-overheid-amsterdam-nieuw-west.txt" in result.output
 

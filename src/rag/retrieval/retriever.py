@@ -35,10 +35,12 @@ class Retriever:
         """The live index at settings.index_dir, searched with `embedder`.
 
         Raises IndexStoreError (with the fix) when the index is missing, damaged, or was built by
-        another embedding model than the settings and `embedder` name.
+        another embedding model or backend than the settings and `embedder` name.
         """
         index = store.load(settings.index_dir)
-        store.check_compatible(index.manifest, settings.embed_model, settings.index_dir, embedder.dimension)
+        store.check_compatible(
+            index.manifest, settings.embed_model, settings.index_dir, embedder.dimension, embedder.backend
+        )
         return cls(index, embedder, settings)
 
     @cached_property

@@ -14,14 +14,16 @@ import streamlit as st
 
 from rag import language, store
 from rag.config import AnswererChoice, Settings
-from rag.embedding import Embedder, load_embedder
+from rag.embedding import Embedder, load_embedder, resolve_backend
 from rag.indexing import CorpusDiff, corpus_files, diff_corpus
 from rag.llm import available_answerers
 from rag.retrieval.retriever import Retriever
 
 
 @st.cache_resource(show_spinner=False)
-def _load_embedder(model: str, dtype: str, batch_size: int, models_dir: str, _settings: Settings) -> Embedder:
+def _load_embedder(
+    model: str, dtype: str, batch_size: int, models_dir: str, backend: str, _settings: Settings
+) -> Embedder:
     language.preload()  # with the model, not during the first question
     return load_embedder(_settings)
 
@@ -33,6 +35,7 @@ def embedder(settings: Settings) -> Embedder:
         settings.embed_dtype,
         settings.embed_batch_size,
         str(settings.models_dir.resolve()),
+        resolve_backend(settings),  # "auto" changes once `rag model fetch` has built the ONNX model
         settings,
     )
 

@@ -1,0 +1,94 @@
+"""The fast CPU backend: the whole sentence-transformers model as one int8 ONNX graph.
+
+The graph maps token ids and attention mask to the normalised embedding (transformer, mean
+pooling, both Dense layers, normalisation: `onnx_export`), so only tokenisation and the prompts
+are done here, exactly as sentence-transformers does them. Neither torch nor transformers is
+imported: loading takes a second instead of several.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rag.embedding.base import unit_rows, with_document_prompt
+from rag.embedding.onnx_artefact import MODEL_FILE
+from rag.errors import ModelError
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+BACKEND = "onnx-int8"
+
+
+class OnnxEmbedder:
+    """An int8 ONNX artefact folder (model.onnx + the source model's tokenizer and prompt files)."""
+
+    backend = BACKEND
+
+    def __init__(self, directory: Path, batch_size: int = 16, *, model_id: str) -> None:
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be greater than 0, got {batch_size}")
+        self.model_id = model_id
+        self.batch_size = batch_size
+        self._session = _session(directory / MODEL_FILE)
+        prompts = json.loads((directory / "config_sentence_transformers.json").read_text("utf-8"))["prompts"]
+        self._query_prompt: str = prompts["query"]
+        self._document_prompt: str = prompts["document"]
+        config = json.loads((directory / "sentence_bert_config.json").read_text("utf-8"))
+        self.max_seq_length: int = config["max_seq_length"]
+        self._tokenizer = _tokenizer(directory, self.max_seq_length)
+        self.dimension: int = self._session.get_outputs()[0].shape[1]
+
+    def encode_documents(self, items: Sequence[tuple[str, str]]) -> np.ndarray:
+        return self._encode(
+            [with_document_prompt(self._document_prompt, title, text) for title, text in items]
+        )
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self._query_prompt + text for text in texts])
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """Longest texts first, as sentence-transformers batches: similar lengths pad little."""
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            length = max(len(encodings[i].ids) for i in rows)
+            ids = np.zeros((len(rows), length), dtype=np.int64)  # pad id 0, right padding
+            mask = np.zeros((len(rows), length), dtype=np.int64)
+            for n, i in enumerate(rows):
+                ids[n, : len(encodings[i].ids)] = encodings[i].ids
+                mask[n, : len(encodings[i].ids)] = 1
+            (vectors[rows],) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return unit_rows(vectors)
+
+
+def _session(path: Path) -> Any:  # an onnxruntime.InferenceSession
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = os.cpu_count() or 1
+    try:
+        return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # a missing, truncated or foreign file all mean: rebuild it
+        raise ModelError(
+            f"Could not load the int8 ONNX embedding model {path}: {error}. Run `rag model fetch` to "
+            "build it again, or set RAG_EMBED_BACKEND=torch."
+        ) from error
+
+
+def _tokenizer(directory: Path, max_length: int) -> Tokenizer:
+    """The model's own fast tokenizer (bos/eos added by its post-processor), cut at `max_length`."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+    tokenizer.no_padding()  # padded per batch in `_encode`
+    tokenizer.enable_truncation(max_length)
+    return tokenizer

@@ -1,0 +1,110 @@
+"""Where the int8 ONNX model lives and what its record says, without importing onnx or torch.
+
+`rag model fetch` builds the artefact once from the verified default model (`onnx_export`); the
+record beside it holds the model file's sha256 and how closely its vectors agree with the float32
+PyTorch model. "auto" uses the artefact only if that agreement passed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from rag.hashing import file_sha256
+from rag.model_files import MODEL_DIRNAME, pinned_hashes
+
+ONNX_DIRNAME = f"{MODEL_DIRNAME}-onnx-int8"
+MODEL_FILE = "model.onnx"
+RECORD_FILE = "artefact.json"
+# The files of the source model the ONNX backend reads: the tokenizer, the prompts, the max length.
+COPIED_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "config_sentence_transformers.json",
+    "sentence_bert_config.json",
+)
+SOURCE_WEIGHTS = "model.safetensors"  # its pinned sha256 ties the artefact to the weights it came from
+MIN_MEAN_COSINE = 0.99
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ArtefactRecord:
+    """What the build measured: written once, after the model file is complete."""
+
+    sha256: str  # of model.onnx
+    source_sha256: str  # of the source model.safetensors
+    mean_cosine: float  # vs the float32 PyTorch model, over the built-in agreement samples
+    min_cosine: float
+    samples: int
+    usable: bool  # mean_cosine >= MIN_MEAN_COSINE
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1)
+
+
+def onnx_dir(models_dir: Path) -> Path:
+    return models_dir / ONNX_DIRNAME
+
+
+def source_sha256() -> str:
+    return pinned_hashes()[SOURCE_WEIGHTS]
+
+
+def read_record(directory: Path) -> ArtefactRecord | None:
+    """The record of a complete artefact, or None when there is none (or it is unreadable)."""
+    try:
+        data = json.loads((directory / RECORD_FILE).read_text("utf-8"))
+        return ArtefactRecord(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def usable_artefact(directory: Path) -> bool:
+    """Cheap check for "auto": a record that passed agreement, for these weights, and the model file."""
+    record = read_record(directory)
+    return (
+        record is not None
+        and record.usable
+        and record.source_sha256 == source_sha256()
+        and (directory / MODEL_FILE).is_file()
+    )
+
+
+def verify_artefact(directory: Path) -> str | None:
+    """Why the artefact must be (re)built, or None when it is complete and its hashes match."""
+    record = read_record(directory)
+    if record is None:
+        return f"{directory / RECORD_FILE}: missing or unreadable"
+    if record.source_sha256 != source_sha256():
+        return f"{directory}: built from other weights than the pinned {SOURCE_WEIGHTS}"
+    missing = [name for name in (MODEL_FILE, *COPIED_FILES) if not (directory / name).is_file()]
+    if missing:
+        return f"{directory}: missing {', '.join(missing)}"
+    if (actual := file_sha256(directory / MODEL_FILE)) != record.sha256:
+        return f"{directory / MODEL_FILE}: sha256 {actual}, recorded {record.sha256}"
+    return None
+
+
+def ensure_onnx_int8(model_dir: Path, models_dir: Path, progress: Progress) -> Path:
+    """The artefact folder; built first when it is missing or its hashes do not verify."""
+    target = onnx_dir(models_dir)
+    problem = verify_artefact(target)
+    if problem is None:
+        progress(f"{target} is present and matches its recorded sha256")
+        return target
+    if target.exists():
+        progress(f"Rebuilding the int8 ONNX model ({problem})")
+    progress("Building the int8 ONNX model (once, a few minutes)…")
+    from rag.embedding.onnx_export import build_onnx_int8  # torch and onnx: only when building
+
+    record = build_onnx_int8(model_dir, models_dir)
+    verdict = "usable" if record.usable else f"NOT used by RAG_EMBED_BACKEND=auto (below {MIN_MEAN_COSINE})"
+    progress(
+        f"int8 ONNX model in {target}: mean cosine {record.mean_cosine:.4f} (min {record.min_cosine:.4f}) "
+        f"to the float32 model over {record.samples} texts, {verdict}"
+    )
+    return target

@@ -1,0 +1,101 @@
+"""Which embedding backend the settings pick, decided from the artefact's record alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+from rag.embedding import load_embedder, resolve_backend
+from rag.embedding.onnx_artefact import (
+    COPIED_FILES,
+    MODEL_FILE,
+    RECORD_FILE,
+    ArtefactRecord,
+    ensure_onnx_int8,
+    onnx_dir,
+    source_sha256,
+    verify_artefact,
+)
+from rag.errors import ConfigError, ModelError
+from rag.hashing import file_sha256
+from rag.model_files import MODEL_DIRNAME
+
+pytestmark = pytest.mark.unit
+
+
+def models(tmp_path: Path, *, usable: bool | None) -> Path:
+    """A models folder with the default model's folder and, unless `usable` is None, an artefact."""
+    (tmp_path / MODEL_DIRNAME).mkdir(parents=True)
+    if usable is not None:
+        artefact = onnx_dir(tmp_path)
+        artefact.mkdir()
+        (artefact / MODEL_FILE).write_bytes(b"not really onnx")
+        record = ArtefactRecord("0" * 64, source_sha256(), 0.995 if usable else 0.95, 0.9, 64, usable)
+        (artefact / RECORD_FILE).write_text(record.to_json(), encoding="utf-8")
+    return tmp_path
+
+
+def auto(models_dir: Path, **values: str) -> Settings:
+    """Explicitly "auto": the test session pins RAG_EMBED_BACKEND=torch (conftest)."""
+    return Settings(models_dir=models_dir, embed_backend="auto", **values)
+
+
+def test_auto_uses_the_onnx_model_only_when_its_agreement_passed(tmp_path: Path) -> None:
+    assert resolve_backend(auto(models(tmp_path / "a", usable=True))) == "onnx-int8"
+    assert resolve_backend(auto(models(tmp_path / "b", usable=False))) == "torch"
+    assert resolve_backend(auto(models(tmp_path / "c", usable=None))) == "torch"
+
+
+def test_auto_keeps_torch_for_another_model_and_explicit_choices_win(tmp_path: Path) -> None:
+    folder = models(tmp_path, usable=True)
+    own_model = tmp_path / "own-model"
+    own_model.mkdir()
+    assert resolve_backend(auto(folder, embed_model=str(own_model))) == "torch"
+    assert resolve_backend(Settings(models_dir=folder, embed_backend="torch")) == "torch"
+    assert resolve_backend(Settings(models_dir=tmp_path / "none", embed_backend="onnx-int8")) == "onnx-int8"
+
+
+def test_asking_for_a_missing_or_failed_onnx_model_names_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="run `rag model fetch` to build it"):
+        load_embedder(Settings(models_dir=models(tmp_path / "a", usable=None), embed_backend="onnx-int8"))
+    with pytest.raises(ModelError, match="agreed too little .* set RAG_EMBED_BACKEND=torch"):
+        load_embedder(Settings(models_dir=models(tmp_path / "b", usable=False), embed_backend="onnx-int8"))
+    with pytest.raises(ConfigError, match="runs the default model only"):
+        load_embedder(
+            Settings(models_dir=tmp_path / "a", embed_model=str(tmp_path), embed_backend="onnx-int8")
+        )
+
+
+def test_an_artefact_whose_hash_differs_from_its_record_is_rebuilt(tmp_path: Path) -> None:
+    artefact = onnx_dir(models(tmp_path, usable=True))
+    assert "missing tokenizer.json" in (verify_artefact(artefact) or "")
+    for name in COPIED_FILES:
+        (artefact / name).write_text("{}", encoding="utf-8")
+    assert "recorded 0000" in (verify_artefact(artefact) or "")
+    assert "missing or unreadable" in (verify_artefact(tmp_path / "elsewhere") or "")
+
+
+def test_fetch_builds_the_artefact_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[Path] = []
+
+    def build(model_dir: Path, models_dir: Path) -> ArtefactRecord:
+        artefact = onnx_dir(models_dir)
+        artefact.mkdir()
+        for name in (MODEL_FILE, *COPIED_FILES):
+            (artefact / name).write_text("{}", encoding="utf-8")
+        record = ArtefactRecord(file_sha256(artefact / MODEL_FILE), source_sha256(), 0.995, 0.98, 64, True)
+        (artefact / RECORD_FILE).write_text(record.to_json(), encoding="utf-8")
+        built.append(model_dir)
+        return record
+
+    monkeypatch.setattr("rag.embedding.onnx_export.build_onnx_int8", build)
+    messages: list[str] = []
+    folder = models(tmp_path, usable=None)
+    assert ensure_onnx_int8(folder / MODEL_DIRNAME, folder, messages.append) == onnx_dir(folder)
+    ensure_onnx_int8(folder / MODEL_DIRNAME, folder, messages.append)
+    assert built == [folder / MODEL_DIRNAME]
+    assert messages[0] == "Building the int8 ONNX model (once, a few minutes)…"
+    assert "mean cosine 0.9950 (min 0.9800)" in messages[1] and "usable" in messages[1]
+    assert messages[2].endswith("is present and matches its recorded sha256")

@@ -1,0 +1,105 @@
+"""The int8 ONNX backend against the float32 PyTorch model, on the real files `rag model fetch` built.
+
+Same tokens, vectors at mean cosine >= 0.99 on the sample corpus, the same passage first for real
+questions; an index embedded by one backend is not searched with the other's queries.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import store
+from rag.config import Settings
+from rag.embedding import Embedder, load_embedder, resolve_backend
+from rag.embedding.agreement import DOCUMENTS, QUERIES
+from rag.embedding.base import with_document_prompt
+from rag.embedding.onnx import OnnxEmbedder
+from rag.embedding.pytorch import SentenceTransformerEmbedder
+from rag.errors import IndexStoreError
+from rag.indexing import update_index
+from rag.retrieval.retriever import Retriever
+from tests.fakes import MemoEmbedder
+from tests.files import CORPUS
+
+pytestmark = pytest.mark.integration
+
+QUESTIONS = [
+    "Wat zijn de belangrijkste taken van de beleidsmedewerker bij de gemeente Massy?",
+    "Hoeveel medewerkers heeft de gemeentelijke dienst in Amsterdam?",
+    "Wat vond de deelnemer het interessantst tijdens de training?",
+    "What are the main duties of the policy officer in Massy?",
+    "Who prepared the meal before the afternoon in Slotermeer?",
+]
+
+
+@pytest.fixture(scope="module")
+def onnx_embedder() -> Embedder:
+    """The artefact in models/ (built by `rag model fetch`, which `make test` runs first)."""
+    return MemoEmbedder(load_embedder(Settings(embed_backend="onnx-int8")))
+
+
+@pytest.fixture(scope="module")
+def float32_embedder(embedder: Embedder) -> Embedder:
+    """The reference: float32 PyTorch (the session model may be bfloat16 on this CPU)."""
+    if getattr(embedder, "model", None) and embedder.model.dtype == "float32":  # type: ignore[attr-defined]
+        return embedder
+    return MemoEmbedder(load_embedder(Settings(embed_backend="torch", embed_dtype="float32")))
+
+
+def test_auto_picks_the_onnx_model_when_its_artefact_passed() -> None:
+    settings = Settings(embed_backend="auto")
+    assert resolve_backend(settings) == "onnx-int8"
+    embedder = load_embedder(settings)
+    assert isinstance(embedder, OnnxEmbedder) and embedder.backend == "onnx-int8"
+    assert embedder.dimension == 768 and embedder.max_seq_length == 2048
+
+
+def test_tokens_are_sentence_transformers_tokens(onnx_embedder: Embedder, float32_embedder: Embedder) -> None:
+    onnx = onnx_embedder.model  # type: ignore[attr-defined]
+    torch_model = float32_embedder.model  # type: ignore[attr-defined]
+    assert isinstance(onnx, OnnxEmbedder) and isinstance(torch_model, SentenceTransformerEmbedder)
+    texts = [f"task: search result | query: {q}" for q in QUERIES[:8]]
+    texts += [with_document_prompt("title: none | text: ", title, text) for title, text in DOCUMENTS[-4:]]
+    texts.append("woord " * 3000)  # cut at 2048 tokens, the end-of-text token kept
+    reference = torch_model.module.preprocess(texts)
+    for row, encoding in enumerate(onnx._tokenizer.encode_batch(texts)):
+        length = int(reference["attention_mask"][row].sum())
+        assert encoding.ids == reference["input_ids"][row][:length].tolist()
+
+
+def test_vectors_agree_with_float32_on_the_sample_corpus(
+    sample_retriever: Retriever, onnx_embedder: Embedder, float32_embedder: Embedder
+) -> None:
+    items = [(chunk.title, chunk.text) for chunk in sample_retriever.index.chunks]
+    reference = float32_embedder.encode_documents(items)
+    vectors = onnx_embedder.encode_documents(items)
+    assert vectors.shape == reference.shape and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    cosines = np.sum(vectors * reference, axis=1)
+    assert cosines.mean() >= 0.99, f"mean {cosines.mean():.4f}, min {cosines.min():.4f}"
+
+    top1_reference = np.argmax(float32_embedder.encode_queries(QUESTIONS) @ reference.T, axis=1)
+    top1_onnx = np.argmax(onnx_embedder.encode_queries(QUESTIONS) @ vectors.T, axis=1)
+    assert top1_onnx.tolist() == top1_reference.tolist()
+
+
+def test_an_index_is_searched_only_with_its_own_backend(
+    tmp_path: Path, sample_retriever: Retriever, onnx_embedder: Embedder, embedder: Embedder
+) -> None:
+    torch_settings = sample_retriever.settings
+    with pytest.raises(IndexStoreError, match=r"set RAG_EMBED_BACKEND=torch or run `rag index --rebuild`"):
+        Retriever.open(torch_settings, onnx_embedder)
+
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    onnx_settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    update_index(onnx_settings, onnx_embedder)
+    assert store.read_manifest(onnx_settings.index_dir).backend == "onnx-int8"
+    Retriever.open(onnx_settings, onnx_embedder)
+    with pytest.raises(
+        IndexStoreError, match=r"set RAG_EMBED_BACKEND=onnx-int8 or run `rag index --rebuild`"
+    ):
+        Retriever.open(onnx_settings, embedder)
