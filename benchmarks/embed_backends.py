@@ -78,7 +78,7 @@ def main() -> None:
     embedders: dict[str, Embedder] = {
         "torch float32": SentenceTransformerEmbedder(path, "float32", batch),
         "torch bfloat16": SentenceTransformerEmbedder(path, "bfloat16", batch),
-        "onnx-int8": OnnxEmbedder(onnx_dir(config.models_dir), batch, model_id=config.embed_model),
+        "onnx-int8": OnnxEmbedder(onnx_dir(config.models_dir), model_id=config.embed_model),
     }
     print(
         f"{len(chunks)} chunks of {np.mean([len(t) for _, t in chunks]):.0f} characters on average, "

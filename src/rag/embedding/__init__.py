@@ -69,7 +69,7 @@ def _load_onnx(settings: Settings) -> Embedder:
             f"built (mean cosine {record.mean_cosine:.4f}): set RAG_EMBED_BACKEND=torch, or delete "
             "the folder and run `rag model fetch` again."
         )
-    return OnnxEmbedder(directory, settings.embed_batch_size, model_id=settings.embed_model)
+    return OnnxEmbedder(directory, model_id=settings.embed_model)
 
 
 def _default_model(settings: Settings) -> bool:

@@ -31,11 +31,8 @@ class OnnxEmbedder:
 
     backend = BACKEND
 
-    def __init__(self, directory: Path, batch_size: int = 16, *, model_id: str) -> None:
-        if batch_size <= 0:
-            raise ValueError(f"batch_size must be greater than 0, got {batch_size}")
+    def __init__(self, directory: Path, *, model_id: str) -> None:
         self.model_id = model_id
-        self.batch_size = batch_size
         self._session = _session(directory / MODEL_FILE)
         prompts = json.loads((directory / "config_sentence_transformers.json").read_text("utf-8"))["prompts"]
         self._query_prompt: str = prompts["query"]
@@ -54,19 +51,16 @@ class OnnxEmbedder:
         return self._encode([self._query_prompt + text for text in texts])
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        """Longest texts first, as sentence-transformers batches: similar lengths pad little."""
+        """One text per run: dynamic quantisation scales each activation tensor by its largest
+        value, so in a batch a text's vector depended on its batch mates and their padding (cosine
+        0.974 between one passage encoded alone and in a batch of 16). Alone, the vectors agree
+        better with float32 (mean 0.9968 vs 0.9947 on the agreement texts) at ~8 % lower speed."""
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch(texts)
-        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            length = max(len(encodings[i].ids) for i in rows)
-            ids = np.zeros((len(rows), length), dtype=np.int64)  # pad id 0, right padding
-            mask = np.zeros((len(rows), length), dtype=np.int64)
-            for n, i in enumerate(rows):
-                ids[n, : len(encodings[i].ids)] = encodings[i].ids
-                mask[n, : len(encodings[i].ids)] = 1
-            (vectors[rows],) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        for row, encoding in enumerate(self._tokenizer.encode_batch(texts)):
+            ids = np.array([encoding.ids], dtype=np.int64)
+            (vectors[row : row + 1],) = self._session.run(
+                None, {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+            )
         return unit_rows(vectors)
 
 
@@ -89,6 +83,6 @@ def _tokenizer(directory: Path, max_length: int) -> Tokenizer:
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
-    tokenizer.no_padding()  # padded per batch in `_encode`
+    tokenizer.no_padding()  # one text per run: nothing to pad
     tokenizer.enable_truncation(max_length)
     return tokenizer
