@@ -43,9 +43,14 @@ def auto(models_dir: Path, **values: str) -> Settings:
 
 
 def test_auto_uses_the_onnx_model_only_when_its_agreement_passed(tmp_path: Path) -> None:
-    assert resolve_backend(auto(models(tmp_path / "a", usable=True))) == "onnx-int8"
-    assert resolve_backend(auto(models(tmp_path / "b", usable=False))) == "torch"
-    assert resolve_backend(auto(models(tmp_path / "c", usable=None))) == "torch"
+    assert resolve_backend(auto(models(tmp_path / "a", usable=True), embed_dtype="float32")) == "onnx-int8"
+    assert resolve_backend(auto(models(tmp_path / "b", usable=False), embed_dtype="float32")) == "torch"
+    assert resolve_backend(auto(models(tmp_path / "c", usable=None), embed_dtype="float32")) == "torch"
+
+
+def test_auto_keeps_torch_where_it_runs_bfloat16(tmp_path: Path) -> None:
+    """bfloat16 PyTorch is nearly as fast as int8 ONNX and agrees better with float32."""
+    assert resolve_backend(auto(models(tmp_path, usable=True), embed_dtype="bfloat16")) == "torch"
 
 
 def test_auto_keeps_torch_for_another_model_and_explicit_choices_win(tmp_path: Path) -> None:

@@ -21,17 +21,19 @@ Backend = Literal["torch", "onnx-int8"]
 
 
 def resolve_backend(settings: Settings) -> Backend:
-    """The backend `load_embedder` will use: "auto" means the ONNX artefact if it is usable.
+    """The backend `load_embedder` will use. "auto" means the ONNX artefact when it is usable and
+    PyTorch would run float32; where PyTorch runs bfloat16 (CPUs with bfloat16 instructions) that
+    is nearly as fast and agrees better with float32 (benchmarks/README.md), so PyTorch stays.
 
     The artefact is an export of the default model, so another RAG_EMBED_MODEL means PyTorch.
     """
     if settings.embed_backend != "auto":
         return settings.embed_backend
-    return (
-        "onnx-int8"
-        if _default_model(settings) and usable_artefact(onnx_dir(settings.models_dir))
-        else "torch"
-    )
+    if not (_default_model(settings) and usable_artefact(onnx_dir(settings.models_dir))):
+        return "torch"
+    from rag.embedding.pytorch import choose_dtype
+
+    return "torch" if choose_dtype(settings.embed_dtype) == "bfloat16" else "onnx-int8"
 
 
 def load_embedder(settings: Settings) -> Embedder:
