@@ -56,7 +56,7 @@ def check_citations(answer: str, passages: list[Hit]) -> CitationReport:
         numbers = parse_marker(match.group(1))
         valid = [n for n in dict.fromkeys(numbers) if 1 <= n <= len(passages)]
         removed.extend(n for n in numbers if n not in valid)
-        return f" [{', '.join(map(str, valid))}]" if valid else ""
+        return format_marker(valid)
 
     text = answer
     while (cleaned := MARKER.sub(keep_valid, text)) != text:  # "[2[9]]" becomes "[2]": check again
@@ -86,14 +86,20 @@ def cited_sentences(text: str) -> list[tuple[str, list[int]]]:
         leading = _LEADING_MARKERS.match(sentence)
         if leading and result:
             previous, cited = result[-1]
-            result[-1] = (previous + leading.group(), cited + _numbers(leading.group()))
+            result[-1] = (previous + leading.group(), cited + marker_numbers(leading.group()))
             sentence = sentence[leading.end() :].strip()
         if sentence:
-            result.append((sentence, _numbers(sentence)))
+            result.append((sentence, marker_numbers(sentence)))
     return result
 
 
-def _numbers(text: str) -> list[int]:
+def format_marker(numbers: list[int]) -> str:
+    """ " [1, 3]" after a sentence; nothing when no number is left."""
+    return f" [{', '.join(map(str, numbers))}]" if numbers else ""
+
+
+def marker_numbers(text: str) -> list[int]:
+    """Every passage number the text's [n] markers cite, in order."""
     return [n for match in MARKER.finditer(text) for n in parse_marker(match.group(1))]
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from rag.chunking import normalize_whitespace, split_sentences
-from rag.citations import MARKER, cited_sentences, parse_marker
+from rag.citations import MARKER, cited_sentences, format_marker, marker_numbers, parse_marker
 from rag.retrieval.bm25 import tokenize
 from rag.types import Answer, Document, Hit
 
@@ -77,7 +77,7 @@ def sourced_answer(answer: Answer, documents: Mapping[str, Document]) -> Sourced
         sources = [_source(n, g, [answer.query], documents, cited=False) for n, g in enumerate(groups, 1)]
         return Sourced(answer.text, sources)
     supported = {c.n: c.supported for c in answer.citations}
-    order = [n for n in dict.fromkeys(_markers(answer.text)) if n in supported]
+    order = [n for n in dict.fromkeys(marker_numbers(answer.text)) if n in supported]
     order += [n for n in supported if n not in order]
     groups = _grouped([answer.passages[n - 1] for n in order])
     renumbered: dict[int, int] = {}
@@ -95,14 +95,10 @@ def sourced_answer(answer: Answer, documents: Mapping[str, Document]) -> Sourced
     return Sourced(text, sources)
 
 
-def _markers(text: str) -> list[int]:
-    return [n for match in MARKER.finditer(text) for n in parse_marker(match.group(1))]
-
-
 def _renumber(text: str, renumbered: Mapping[int, int]) -> str:
     def replace(match: re.Match[str]) -> str:
         numbers = dict.fromkeys(renumbered[n] for n in parse_marker(match.group(1)) if n in renumbered)
-        return f" [{', '.join(map(str, sorted(numbers)))}]" if numbers else ""
+        return format_marker(sorted(numbers))
 
     return MARKER.sub(replace, text)
 
