@@ -94,7 +94,7 @@ def cited_sentences(text: str) -> list[tuple[str, list[int]]]:
 
 
 def format_marker(numbers: list[int]) -> str:
-    """ " [1, 3]" after a sentence; nothing when no number is left."""
+    """The marker written after a sentence, such as " [1, 3]"; nothing when no number is left."""
     return f" [{', '.join(map(str, numbers))}]" if numbers else ""
 
 
