@@ -20,19 +20,52 @@ from rag.retrieval.bm25 import tokenize
 from rag.types import Message
 
 _WORD = re.compile(r"\w+")
-# Words that point back at something said before.
+# Words that point back at something said before, wherever they stand.
 _REFERRING = frozenset(
     "hij zij ze hem haar hun hen daar daarvan daarover daarmee daarvoor daarbij daarna ervan erover "
     "erbij ermee ervoor hiervan hierover hiermee "
     "he she they him her them his their its it there "
     "andere overige anders other others else rest".split()
 )
-# Demonstratives point back only when no noun follows: "Kan dat ook?" but not "dat formulier".
-_DEMONSTRATIVES = frozenset("dat dit die deze het this that these those".split())
-# A question that starts like this continues the previous one ...
-_CONTINUING = frozenset("en and maar but ook also of or".split())
-# ... unless it names enough of its own topic (content words, as BM25 sees them).
+# "dat", "die", "this" point back as a pronoun ("Kan dat ook?") or before a noun ("dat voorstel"),
+# not when they open a clause ("Klopt het dat ik …", "spullen die ik vind", "the form that I need").
+# Content words before a pronoun that can be what it stands for.
+_ANTECEDENT_WORDS = 2
+_DEMONSTRATIVES = frozenset("dat dit die deze this that these those".split())
+_SUBJECTS = frozenset(
+    "ik je jij u we wij men er de het een mijn zijn haar hun onze uw i you the a an my".split()
+)
+_QUESTION_WORDS = frozenset(
+    "wat wie waar wanneer waarom hoe welke welk hoeveel waarvoor waarmee waarvan "
+    "what who where when why how which whose whom".split()
+)
+# "Wat kost het om …", "Hoe lang duurt het voordat …": "het" stands for what follows.
+_EXPLETIVE_AFTER_HET = frozenset("om te voordat dat als".split())
+# Verbs that open a question ("Is there …", "Does it …") without naming its topic.
+_ASKING_VERBS = frozenset(
+    "is are was were do does did can could may might must has have had will would should shall "
+    "kan kun kunt mag moet heeft hebben wordt zal zou wil".split()
+)
+_ELSE = frozenset("else anders".split())
+_SOMEONE = frozenset("someone somebody anyone anybody something anything iemand niemand iets".split())
+_ADJECTIVES_OF_OTHERNESS = frozenset("andere other".split())
+_DEICTIC_NOUNS = frozenset("moment ogenblik jaar week maand keer year month week time moment".split())
+# "hoe lang", "how many": still the question word, so "zijn" after them is the verb.
+_QUESTION_WORD_TAILS = frozenset("lang laat vaak veel oud groot hoog duur long often many much old".split())
+# "En …" continues the previous question ("En in de zorg?", "And for children?") …
+_CONTINUING = frozenset("en and maar but of or".split())
+_FRAGMENT_OPENERS = frozenset(
+    "een de het in op bij voor van met naar uit aan namens tijdens na zonder als "
+    "the a an in on at for from with by of to without during after if".split()
+)
+# … unless it is a whole question that names enough of its own topic or is long.
 _OWN_TOPIC_WORDS = 3
+_OWN_LENGTH = 8
+# "ook"/"also" asks for more of the same when little else is said ("Kan ik ook een derde aanvragen?").
+_MORE_OF_THE_SAME = frozenset("ook also too".split())
+# A question word followed by one of these, or ending the question, makes a fragment: "Waarom zo
+# kort?", "Why not on Sunday?", "Voor wie?".
+_FRAGMENT_AFTER_QUESTION_WORD = frozenset("zo niet dan nou precies not then so exactly".split())
 
 REWRITE_PROMPT = """Rewrite the last question as one standalone search question that can be understood without the conversation. Keep the language of the last question. Reply with the question only, no explanation.
 
@@ -47,17 +80,91 @@ def leans_on_conversation(question: str) -> bool:
     words = [w.lower() for w in _WORD.findall(question)]
     if not words:
         return False
-    if any(w in _REFERRING for w in words):
-        return True
-    if any(w in _DEMONSTRATIVES and _points_back(words, i) for i, w in enumerate(words)):
-        return True
-    return words[0] in _CONTINUING and len(set(tokenize(question))) < _OWN_TOPIC_WORDS
+    topic = _topic(words)
+    return _refers_back(words) or _is_fragment(words, topic) or _continues(words, topic)
 
 
-def _points_back(words: list[str], index: int) -> bool:
-    """A demonstrative at the end, or followed by a word without content ("dat ook", "it is")."""
+def _refers_back(words: list[str]) -> bool:
+    """A pronoun or a demonstrative that stands for something said before, not for something
+    named earlier in the question itself ("Welke taken heeft de beleidsmedewerker in haar gemeente?")."""
+    return any(
+        (
+            word in _REFERRING
+            or (word in _DEMONSTRATIVES and _demonstrative_points_back(words, i))
+            or (word == "het" and _het_is_pronoun(words, i))
+            or (word == "zijn" and _zijn_is_possessive(words, i))
+        )
+        and not _is_exception(words, i)
+        and len(_topic(words[:i])) < _ANTECEDENT_WORDS
+        for i, word in enumerate(words)
+    )
+
+
+def _is_exception(words: list[str], index: int) -> bool:
+    """Uses of the referring words that point nowhere: "is there", "someone else", "andere landen"
+    (an adjective before its noun), "op dit moment"."""
+    word, following = words[index], words[index + 1 : index + 2]
+    if word == "there":
+        return index > 0 and words[index - 1] in _ASKING_VERBS
+    if word in _ELSE:
+        return index > 0 and words[index - 1] in _SOMEONE
+    if word in _ADJECTIVES_OF_OTHERNESS:
+        return bool(following and tokenize(following[0]))
+    return bool(following and following[0] in _DEICTIC_NOUNS)
+
+
+def _topic(words: list[str]) -> list[str]:
+    """The content words, as BM25 sees them, without the words that only make it a question."""
+    asking = _QUESTION_WORDS | _QUESTION_WORD_TAILS | _ASKING_VERBS
+    return tokenize(" ".join(w for w in words if w not in asking))
+
+
+def _demonstrative_points_back(words: list[str], index: int) -> bool:
+    following = words[index + 1] if index + 1 < len(words) else None
+    if following is None:
+        return True
+    opens_clause = following in _SUBJECTS or (
+        words[index] == "die" and index > 0 and bool(tokenize(words[index - 1]))
+    )
+    return not opens_clause
+
+
+def _het_is_pronoun(words: list[str], index: int) -> bool:
+    """At the end, before a word without content ("het aan"), or before a closing infinitive
+    ("Kan ik het verlengen?"); otherwise an article ("het verschil")."""
     following = words[index + 1 : index + 2]
-    return not following or not tokenize(following[0])
+    if following and following[0] in _EXPLETIVE_AFTER_HET:
+        return False
+    if not following or not tokenize(following[0]):
+        return True
+    return index + 2 == len(words) and following[0].endswith("en")
+
+
+def _zijn_is_possessive(words: list[str], index: int) -> bool:
+    """In "Wat was zijn boodschap?" between a verb and a noun; in "Wat zijn de taken?" the verb."""
+    if index == 0 or index + 1 == len(words):
+        return False
+    previous, following = words[index - 1], words[index + 1]
+    is_verb = previous in _QUESTION_WORDS or previous in _QUESTION_WORD_TAILS
+    return not is_verb and bool(tokenize(following))
+
+
+def _is_fragment(words: list[str], topic: list[str]) -> bool:
+    """No topic of its own ("Waarom?", "Voor wie?"), or a question word followed by no verb."""
+    if not topic or (len(words) <= 3 and words[-1] in _QUESTION_WORDS):
+        return True
+    if len(words) > 1 and words[0] in _QUESTION_WORDS and words[1] in _FRAGMENT_AFTER_QUESTION_WORD:
+        return True
+    return any(w in _MORE_OF_THE_SAME for w in words) and len(set(topic)) < _OWN_TOPIC_WORDS
+
+
+def _continues(words: list[str], topic: list[str]) -> bool:
+    """A continuation without a question of its own: "En in de zorg?", "En wat deed de vader?"."""
+    if words[0] not in _CONTINUING:
+        return False
+    if len(words) == 1 or words[1] in _FRAGMENT_OPENERS:
+        return True
+    return len(set(topic)) < _OWN_TOPIC_WORDS and len(words) < _OWN_LENGTH
 
 
 def rule_based_rewrite(question: str, history: list[Message]) -> str:
