@@ -19,7 +19,9 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from rag.cli import app
+from rag.config import Settings
 from rag.errors import LLMError
+from rag.llm import available_answerers
 from rag.llm.openai import OpenAILLM
 from rag.openai_api import Server
 from tests.llama_server import ALIAS, LlamaServer
@@ -216,3 +218,14 @@ def test_rag_ask_streams_a_cited_answer_from_the_server(
     else:
         assert "Dit antwoord verwijst naar geen enkele passage" in streamed
         assert re.search(r"Passages:\n  \[1\] .* — .*:\d+-\d+", result.output)
+
+
+def test_the_chat_marks_the_server_available_only_while_it_serves_the_model(
+    llama_server: LlamaServer,
+) -> None:
+    settings = Settings(
+        openai_base_url=llama_server.url, openai_model=ALIAS, openai_api_key=llama_server.api_key
+    )
+
+    assert available_answerers(settings)["openai"]
+    assert not available_answerers(settings.model_copy(update={"openai_model": "gemma3:4b"}))["openai"]
