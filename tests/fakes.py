@@ -20,6 +20,7 @@ class HashEmbedder:
     model_id = "test/hash-embedder"
     dimension = 64
     backend = "torch"  # stands in for the default backend in manifests and compatibility checks
+    source = "local"
 
     def encode_documents(self, items: Sequence[tuple[str, str]]) -> np.ndarray:
         return self._encode([f"{title} {text}" for title, text in items])
@@ -49,6 +50,7 @@ class MemoEmbedder:
         self.model_id = model.model_id
         self.dimension = model.dimension
         self.backend = model.backend
+        self.source = model.source
         self._documents: dict[tuple[str, str], np.ndarray] = {}
         self._queries: dict[str, np.ndarray] = {}
 

@@ -168,7 +168,7 @@ def ask_command(
         typer.Option(
             "--answerer",
             "--llm",
-            help="auto, ollama, llamacpp, extractive or none (search only) (env RAG_ANSWERER).",
+            help="auto, ollama, llamacpp, openai, extractive or none (search only) (env RAG_ANSWERER).",
         ),
     ] = None,
     k: Annotated[Optional[int], typer.Option("-k", help="Passages to retrieve (env RAG_TOP_K).")] = None,
@@ -244,6 +244,8 @@ def status_command(corpus: CorpusOption = None, index: IndexOption = None) -> No
         )
         console.print(f"Model:     {manifest.model} ({manifest.dimension} dimensions)")
         console.print(f"Backend:   {_backend_status(settings, manifest.backend)}", highlight=False)
+        if manifest.source != "local":
+            console.print(f"Embedded:  by the server at {manifest.source}", highlight=False)
         duplicates = sum(1 for f in manifest.files.values() if f.duplicate_of)
         also = f" (+{duplicates} duplicates)" if duplicates else ""
         chunks = sum(f.chunks for f in manifest.files.values())
@@ -439,11 +441,11 @@ def _retriever(settings: Settings, embedder: Embedder | None = None) -> Retrieve
     A missing index or one of another model or backend is reported before the model takes seconds
     to load.
     """
-    from rag.embedding import resolve_backend
+    from rag.embedding import model_name, resolve_backend
     from rag.retrieval.retriever import Retriever
 
     manifest = store.read_manifest(settings.index_dir)
     store.check_compatible(
-        manifest, settings.embed_model, settings.index_dir, backend=resolve_backend(settings)
+        manifest, model_name(settings), settings.index_dir, backend=resolve_backend(settings)
     )
     return Retriever.open(settings, embedder or _embedder(settings))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.errors import ConfigError
@@ -17,9 +17,10 @@ RetrievalMode = Literal["hybrid", "dense", "bm25"]
 IndexType = Literal["auto", "flat", "hnsw"]
 OcrMode = Literal["auto", "off"]
 # Who writes the answer: a language model backend, the extractive answerer, or nobody (search only).
-AnswererChoice = Literal["auto", "ollama", "llamacpp", "extractive", "none"]
-# Who runs the embedding model: PyTorch, or the int8 ONNX artefact `rag model fetch` builds.
-EmbedBackend = Literal["auto", "torch", "onnx-int8"]
+AnswererChoice = Literal["auto", "ollama", "llamacpp", "openai", "extractive", "none"]
+# Who runs the embedding model: PyTorch, the int8 ONNX artefact `rag model fetch` builds, or a server
+# with the OpenAI-compatible /v1/embeddings endpoint.
+EmbedBackend = Literal["auto", "torch", "onnx-int8", "openai"]
 
 
 class Settings(BaseSettings):
@@ -51,6 +52,19 @@ class Settings(BaseSettings):
     # "auto": the int8 ONNX model when `rag model fetch` built it and its vectors agreed with the
     # float32 model (benchmarks/README.md), else PyTorch. The index records the backend.
     embed_backend: EmbedBackend = "auto"
+    # RAG_EMBED_BACKEND=openai: a server speaking the OpenAI embeddings API (vLLM, TEI, llama-server,
+    # Ollama's /v1). URL and key default to the chat server's (RAG_OPENAI_*); the model has no default.
+    embed_openai_base_url: str | None = None
+    embed_openai_model: str | None = None
+    embed_openai_api_key: SecretStr | None = None
+    # Chunks per request; chosen with benchmarks/remote_embedding.py (benchmarks/README.md).
+    embed_openai_batch_size: int = Field(32, gt=0)
+    embed_openai_timeout: float = Field(120.0, gt=0)
+    embed_openai_retries: int = Field(4, ge=0)  # retries of a failed request, after 1, 2, 4, 8 s
+    # The server embeds text as given: a model trained with prompts needs them added here. None means
+    # EmbeddingGemma's prompts when the model name contains "embeddinggemma", else no prompt.
+    embed_query_prompt: str | None = None
+    embed_document_prompt: str | None = None
 
     # Chunking (characters; ~1000 chars of Dutch is ~330 EmbeddingGemma tokens)
     chunk_size: int = Field(1000, ge=200)
@@ -77,6 +91,12 @@ class Settings(BaseSettings):
     ollama_model: str = "gemma3:4b"
     ollama_timeout: float = Field(120.0, gt=0)
     ollama_keep_alive: str = "5m"
+    # RAG_ANSWERER=openai: any server with the OpenAI-compatible /v1/chat/completions endpoint.
+    # The key is read from the environment only and never shown (SecretStr hides it in messages).
+    openai_base_url: str = "http://127.0.0.1:8080/v1"
+    openai_model: str | None = None
+    openai_api_key: SecretStr | None = None
+    openai_timeout: float = Field(120.0, gt=0)
     llm_context_tokens: int = Field(8192, ge=1024)
     llm_max_answer_tokens: int = Field(512, gt=0)
     llm_temperature: float = Field(0.1, ge=0.0, le=2.0)

@@ -15,6 +15,7 @@ import numpy as np
 from rag import store
 from rag.chunking import normalize_whitespace
 from rag.config import Settings
+from rag.embedding import model_name, model_setting
 from rag.errors import IndexStoreError, RagError
 from rag.hashing import file_sha256
 from rag.indexing import corpus_files, diff_corpus
@@ -38,7 +39,7 @@ def check_index(settings: Settings) -> list[Finding]:
     if not findings[0].ok:
         return findings
     manifest = store.read_manifest(settings.index_dir)
-    findings.append(_model(settings, manifest.model))
+    findings.append(_model(settings, manifest))
     findings.append(_corpus(settings, manifest))
     return findings
 
@@ -164,13 +165,20 @@ def _offsets(index: store.IndexStore) -> Finding:
     )
 
 
-def _model(settings: Settings, built_with: str) -> Finding:
-    if built_with != settings.embed_model:
+def _model(settings: Settings, manifest: store.Manifest) -> Finding:
+    built_with = manifest.model
+    try:
+        configured = model_name(settings)
+    except RagError as error:  # RAG_EMBED_BACKEND=openai without a model name
+        return Finding(False, "embedding model matches the settings", str(error))
+    if built_with != configured:
         return Finding(
             False,
             "embedding model matches the settings",
-            f"the index was built with {built_with}, RAG_EMBED_MODEL is {settings.embed_model}: {REBUILD}",
+            f"the index was built with {built_with}, {model_setting(settings)} is {configured}: {REBUILD}",
         )
+    if manifest.backend == "openai":  # the model lives on the server: there are no files to verify
+        return Finding(True, f"embedding model {built_with} (server {manifest.source}) matches the settings")
     if built_with in DEFAULT_MODEL_IDS and not Path(settings.embed_model).is_dir():
         problems = verify_model(settings.models_dir / MODEL_DIRNAME)
         if problems:

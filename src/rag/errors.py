@@ -38,6 +38,10 @@ class ModelError(RagError):
     """The embedding model is missing, corrupt or does not match its pinned hashes."""
 
 
+class EmbeddingError(RagError):
+    """The embedding server failed or refused; the index is left as it was."""
+
+
 class IndexStoreError(RagError):
     """The index is missing, unreadable or incompatible with the current settings."""
 

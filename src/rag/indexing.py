@@ -26,7 +26,14 @@ from rag import store
 from rag.chunking import chunk_document
 from rag.config import Settings
 from rag.embedding import Embedder
-from rag.errors import ConfigError, DocumentError, IndexBusyError, IndexStoreError, ScanUnreadableError
+from rag.errors import (
+    ConfigError,
+    DocumentError,
+    EmbeddingError,
+    IndexBusyError,
+    IndexStoreError,
+    ScanUnreadableError,
+)
 from rag.hashing import file_sha256
 from rag.loaders import SUPPORTED_TYPES, discover, load_document
 from rag.ocr import Ocr, prune_cache
@@ -147,7 +154,12 @@ def _update_locked(
     kept_docs |= {p for p in diff.changed if p in report.failed}
     report.added = [p for p in diff.added if p not in report.failed]
     report.changed = [p for p in diff.changed if p not in report.failed]
-    new_vectors = _embed(embedder, new_chunks, progress)
+    try:
+        new_vectors = _embed(embedder, new_chunks, progress)
+    except EmbeddingError as error:  # nothing is written before the embedding is complete
+        kept = store.exists(settings.index_dir)
+        live = "the previous index is unchanged and still in use" if kept else "no index was written"
+        raise EmbeddingError(f"{error}. Embedding stopped: {live}; run `rag index` again.") from error
     report.embedded_chunks = len(new_chunks)
 
     kept_rows = [i for i, c in enumerate(previous.chunks) if c.doc in kept_docs] if previous else []
@@ -174,6 +186,7 @@ def _update_locked(
         format_version=store.FORMAT_VERSION,
         model=embedder.model_id,
         backend=embedder.backend,
+        source=embedder.source,
         dimension=embedder.dimension,
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,

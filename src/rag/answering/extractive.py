@@ -45,8 +45,10 @@ _CONTINUES = re.compile(
 )
 
 NOTICE = {
-    "nl": "Extractief antwoord — geen taalmodel ingesteld: letterlijke zinnen uit de bronnen.",
-    "en": "Extractive answer — no language model configured: sentences quoted from the sources.",
+    "nl": "Extractief antwoord — geen taalmodel ingesteld (Ollama, een GGUF-bestand of een "
+    "OpenAI-compatibele server: RAG_ANSWERER): letterlijke zinnen uit de bronnen.",
+    "en": "Extractive answer — no language model configured (Ollama, a GGUF file or an "
+    "OpenAI-compatible server: RAG_ANSWERER): sentences quoted from the sources.",
 }
 QUOTES_IN_DUTCH = "The quotes are in Dutch, the language of the documents."
 

@@ -1,9 +1,10 @@
 """Turn passages and queries into unit vectors: the `Embedder` seam and the one factory behind it.
 
 Cosine similarity is then a plain inner product, which is what the index stores and searches.
-Every backend (the sentence-transformers model in PyTorch, the int8 ONNX export of it, and any
-faster or remote one) satisfies `Embedder`; `load_embedder` is the only place that chooses one
-from the settings, and `resolve_backend` says which without loading anything.
+Every backend (the sentence-transformers model in PyTorch, the int8 ONNX export of it, and a remote
+server with the OpenAI embeddings API) satisfies `Embedder`; `load_embedder` is the only place that
+chooses one from the settings, and `resolve_backend` and `model_name` say which without loading
+anything.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from rag.embedding.onnx_artefact import onnx_dir, read_record, usable_artefact
 from rag.errors import ConfigError, ModelError
 from rag.model_files import MODEL_DIRNAME, resolve_model_path
 
-Backend = Literal["torch", "onnx-int8"]
+Backend = Literal["torch", "onnx-int8", "openai"]
 
 
 def resolve_backend(settings: Settings) -> Backend:
@@ -38,8 +39,13 @@ def resolve_backend(settings: Settings) -> Backend:
 
 def load_embedder(settings: Settings) -> Embedder:
     """The embedding backend the settings ask for, loaded (seconds: torch and the weights)."""
-    if resolve_backend(settings) == "onnx-int8":
+    backend = resolve_backend(settings)
+    if backend == "onnx-int8":
         return _load_onnx(settings)
+    if backend == "openai":
+        from rag.embedding.openai import OpenAIEmbedder
+
+        return OpenAIEmbedder.from_settings(settings)
     from rag.embedding.pytorch import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(
@@ -48,6 +54,21 @@ def load_embedder(settings: Settings) -> Embedder:
         settings.embed_batch_size,
         model_id=settings.embed_model,
     )
+
+
+def model_name(settings: Settings) -> str:
+    """The model name an index built with these settings records: RAG_EMBED_MODEL, or for a remote
+    server the name it serves the model under (RAG_EMBED_OPENAI_MODEL)."""
+    if settings.embed_backend == "openai":
+        from rag.embedding import openai
+
+        return openai.model_name(settings)
+    return settings.embed_model
+
+
+def model_setting(settings: Settings) -> str:
+    """The setting that names the embedding model, for messages."""
+    return "RAG_EMBED_OPENAI_MODEL" if settings.embed_backend == "openai" else "RAG_EMBED_MODEL"
 
 
 def _load_onnx(settings: Settings) -> Embedder:
@@ -79,4 +100,4 @@ def _default_model(settings: Settings) -> bool:
     return Path(resolve_model_path(settings)) == settings.models_dir / MODEL_DIRNAME
 
 
-__all__ = ["Backend", "Embedder", "load_embedder", "resolve_backend"]
+__all__ = ["Backend", "Embedder", "load_embedder", "model_name", "model_setting", "resolve_backend"]

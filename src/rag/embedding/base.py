@@ -15,9 +15,11 @@ class Embedder(Protocol):
 
     model_id: str  # the model name recorded in the index: queries must come from the same model
     dimension: int
-    # "torch" or "onnx-int8", recorded in the index: their vectors differ slightly (cosine ~0.997),
-    # so an index is searched only with queries from the backend that built it
+    # "torch", "onnx-int8" or "openai", recorded in the index: their vectors differ (int8 vs float32:
+    # cosine ~0.997), so an index is searched only with queries from the backend that built it
     backend: str
+    # where the vectors are computed, recorded in the index: "local", or the URL of an embedding server
+    source: str
 
     def encode_documents(self, items: Sequence[tuple[str, str]]) -> np.ndarray:
         """Embed (title, text) pairs, each with the model's document prompt."""

@@ -30,6 +30,7 @@ class OnnxEmbedder:
     """An int8 ONNX artefact folder (model.onnx + the source model's tokenizer and prompt files)."""
 
     backend = BACKEND
+    source = "local"
 
     def __init__(self, directory: Path, *, model_id: str) -> None:
         self.model_id = model_id

@@ -25,6 +25,7 @@ class SentenceTransformerEmbedder:
     """A loaded sentence-transformers model with the prompts it was trained with."""
 
     backend = "torch"
+    source = "local"
 
     def __init__(
         self,

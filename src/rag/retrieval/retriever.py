@@ -8,7 +8,7 @@ import numpy as np
 
 from rag import store
 from rag.config import RetrievalMode, Settings
-from rag.embedding import Embedder
+from rag.embedding import Embedder, model_name
 from rag.retrieval.bm25 import BM25Index, searchable_text
 from rag.retrieval.diversity import mmr
 from rag.retrieval.filters import Where
@@ -39,7 +39,7 @@ class Retriever:
         """
         index = store.load(settings.index_dir)
         store.check_compatible(
-            index.manifest, settings.embed_model, settings.index_dir, embedder.dimension, embedder.backend
+            index.manifest, model_name(settings), settings.index_dir, embedder.dimension, embedder.backend
         )
         return cls(index, embedder, settings)
 

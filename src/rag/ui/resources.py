@@ -14,7 +14,7 @@ import streamlit as st
 
 from rag import language, store
 from rag.config import AnswererChoice, Settings
-from rag.embedding import Embedder, load_embedder, resolve_backend
+from rag.embedding import Embedder, load_embedder, model_name, resolve_backend
 from rag.indexing import CorpusDiff, corpus_files, diff_corpus
 from rag.llm import available_answerers
 from rag.retrieval.retriever import Retriever
@@ -31,7 +31,7 @@ def _load_embedder(
 def embedder(settings: Settings) -> Embedder:
     """The embedding model for these settings, loaded on first use (~10 s), then shared."""
     return _load_embedder(
-        settings.embed_model,
+        model_name(settings),
         settings.embed_dtype,
         settings.embed_batch_size,
         str(settings.models_dir.resolve()),
@@ -74,11 +74,20 @@ def corpus_diff(corpus_dir: str, index_dir: str, build: str, _known: dict) -> Co
 
 
 @st.cache_data(show_spinner=False, ttl=60, max_entries=8)
-def _answerers(host: str, model: str, gguf: str, _settings: Settings) -> dict[AnswererChoice, bool]:
+def _answerers(
+    host: str, model: str, gguf: str, server: str, server_model: str, _settings: Settings
+) -> dict[AnswererChoice, bool]:
     return available_answerers(_settings)
 
 
 def answerers(settings: Settings) -> dict[AnswererChoice, bool]:
     """Which answerers can answer now; probed once a minute at most (a probe takes up to 2 s
-    when Ollama is not running)."""
-    return _answerers(settings.ollama_host, settings.ollama_model, str(settings.llm_gguf or ""), settings)
+    when a server is not running)."""
+    return _answerers(
+        settings.ollama_host,
+        settings.ollama_model,
+        str(settings.llm_gguf or ""),
+        settings.openai_base_url,
+        settings.openai_model or "",
+        settings,
+    )

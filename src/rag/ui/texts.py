@@ -69,6 +69,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "llm_auto": "Automatisch (Ollama, anders GGUF, anders extractief)",
         "llm_ollama": "Ollama",
         "llm_llamacpp": "llama.cpp (GGUF-bestand)",
+        "llm_openai": "OpenAI-compatibele server",
         "llm_extractive": "Extractief (zonder taalmodel)",
         "llm_none": "Geen (alleen zoeken)",
         "ollama_model_label": "Ollama-model",
@@ -121,6 +122,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "answered_by": "{backend} · {model} · {seconds:.1f} s",
         "backend_ollama": "Ollama",
         "backend_llamacpp": "llama.cpp",
+        "backend_openai": "OpenAI-compatibele server",
         "backend_extractive": "extractief",
         "backend_none": "alleen zoeken",
         "unexpected": "Er ging iets onverwachts mis ({kind}: {detail}). Details staan in de "
@@ -190,6 +192,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "llm_auto": "Automatic (Ollama, else GGUF, else extractive)",
         "llm_ollama": "Ollama",
         "llm_llamacpp": "llama.cpp (GGUF file)",
+        "llm_openai": "OpenAI-compatible server",
         "llm_extractive": "Extractive (no language model)",
         "llm_none": "None (search only)",
         "ollama_model_label": "Ollama model",
@@ -241,6 +244,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "answered_by": "{backend} · {model} · {seconds:.1f} s",
         "backend_ollama": "Ollama",
         "backend_llamacpp": "llama.cpp",
+        "backend_openai": "OpenAI-compatible server",
         "backend_extractive": "extractive",
         "backend_none": "search only",
         "unexpected": "Something unexpected went wrong ({kind}: {detail}). Details are in the "
