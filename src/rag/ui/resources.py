@@ -22,7 +22,7 @@ from rag.retrieval.retriever import Retriever
 
 @st.cache_resource(show_spinner=False)
 def _load_embedder(
-    model: str, dtype: str, batch_size: int, models_dir: str, backend: str, _settings: Settings
+    model: str, models_dir: str, backend: str, embedding_key: str, _settings: Settings
 ) -> Embedder:
     language.preload()  # with the model, not during the first question
     return load_embedder(_settings)
@@ -32,10 +32,13 @@ def embedder(settings: Settings) -> Embedder:
     """The embedding model for these settings, loaded on first use (~10 s), then shared."""
     return _load_embedder(
         model_name(settings),
-        settings.embed_dtype,
-        settings.embed_batch_size,
         str(settings.models_dir.resolve()),
         resolve_backend(settings),  # "auto" changes once `rag model fetch` has built the ONNX model
+        # Every other embedding setting (dtype, batch sizes, a server's URL and prompts) is part of
+        # the key too: another server must not be answered by the client of the previous one.
+        settings.model_dump_json(
+            include={name for name in Settings.model_fields if name.startswith("embed_")}
+        ),
         settings,
     )
 
