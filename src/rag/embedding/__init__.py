@@ -15,7 +15,7 @@ from typing import Literal
 from rag.config import Settings
 from rag.embedding.base import Embedder
 from rag.embedding.onnx_artefact import onnx_dir, read_record, usable_artefact
-from rag.errors import ConfigError, ModelError
+from rag.errors import ConfigError, IndexStoreError, ModelError
 from rag.model_files import MODEL_DIRNAME, resolve_model_path
 
 Backend = Literal["torch", "onnx-int8", "openai"]
@@ -27,14 +27,30 @@ def resolve_backend(settings: Settings) -> Backend:
     is nearly as fast and agrees better with float32 (benchmarks/README.md), so PyTorch stays.
 
     The artefact is an export of the default model, so another RAG_EMBED_MODEL means PyTorch.
+    An existing index keeps the backend it was built with: its vectors and the query's must come
+    from the same one, so building the artefact later does not lock the user out of the index.
     """
     if settings.embed_backend != "auto":
         return settings.embed_backend
-    if not (_default_model(settings) and usable_artefact(onnx_dir(settings.models_dir))):
+    onnx_usable = _default_model(settings) and usable_artefact(onnx_dir(settings.models_dir))
+    indexed = _indexed_backend(settings)
+    if indexed == "torch" or (indexed == "onnx-int8" and onnx_usable):
+        return indexed
+    if not onnx_usable:
         return "torch"
     from rag.embedding.pytorch import choose_dtype
 
     return "torch" if choose_dtype(settings.embed_dtype) == "bfloat16" else "onnx-int8"
+
+
+def _indexed_backend(settings: Settings) -> str | None:
+    """The backend the live index was embedded with, or None without a readable index."""
+    from rag import store
+
+    try:
+        return store.read_manifest(settings.index_dir).backend if store.exists(settings.index_dir) else None
+    except (IndexStoreError, OSError, TypeError, ValueError):
+        return None  # a damaged index is reported by whoever opens it, with its fix
 
 
 def load_embedder(settings: Settings) -> Embedder:
