@@ -38,8 +38,8 @@ def models(tmp_path: Path, *, usable: bool | None) -> Path:
 
 
 def auto(models_dir: Path, **values: str) -> Settings:
-    """Explicitly "auto": the test session pins RAG_EMBED_BACKEND=torch (conftest)."""
-    return Settings(models_dir=models_dir, embed_backend="auto", **values)
+    """Explicitly "auto": the test session pins RAG_EMBED_BACKEND=torch (conftest); no index yet."""
+    return Settings(models_dir=models_dir, index_dir=models_dir / "no-index", embed_backend="auto", **values)
 
 
 def test_auto_uses_the_onnx_model_only_when_its_agreement_passed(tmp_path: Path) -> None:
