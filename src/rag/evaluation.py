@@ -2,7 +2,7 @@
 
 Two formats: the product's QA lines (`question`, `gold` substring of the relevant passage or null,
 optional `doc`, `answerable`, `lang`, `fact` — a short substring of the gold a correct answer
-states — and `split`, tune or check) and the BEIR layout (`corpus.jsonl`, `queries*.jsonl`,
+states — and `split`: tune, or a check split only reported) and the BEIR layout (`corpus.jsonl`, `queries*.jsonl`,
 `qrels*.tsv`), whose passages are written out as one Markdown file each so they go through the
 product's real loading, chunking and indexing.
 """
@@ -43,7 +43,7 @@ class Case:
     relevant_docs: frozenset[str] = frozenset()  # BEIR format: relevant passage ids (file stems)
     fact: str | None = None  # what a correct answer states, verbatim from the gold
     language: str = "nl"
-    split: str = "tune"  # "tune": may be tuned on; "check": only reported
+    split: str = "tune"  # "tune": may be tuned on; "check", "check2": only reported
 
     def is_relevant(self, hit: Hit) -> bool:
         if self.gold is not None:
@@ -115,7 +115,8 @@ def read_cases(path: Path, split: str | None = None) -> list[Case]:
         return cases
     chosen = [case for case in cases if case.split == split]
     if not chosen:
-        raise ConfigError(f"{path} has no questions in split {split!r}: use tune or check.")
+        splits = ", ".join(sorted({case.split for case in cases if case.split})) or "none"
+        raise ConfigError(f"{path} has no questions in split {split!r}; its splits: {splits}.")
     return chosen
 
 
