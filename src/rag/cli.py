@@ -329,7 +329,7 @@ def eval_command(
         Optional[str], typer.Option("--answerer", "--llm", help="Answerer for --answers (env RAG_ANSWERER).")
     ] = None,
     split: Annotated[
-        Optional[str], typer.Option(help="Only the questions of this split of a QA file (its `split` field, e.g. check).")
+        Optional[str], typer.Option(help="Only the questions of this split of a QA file, e.g. check.")
     ] = None,
 ) -> None:
     """Recall@1, recall@k and MRR@10 for bm25, dense and hybrid; with --answers, answer quality."""

@@ -2,9 +2,9 @@
 
 Two formats: the product's QA lines (`question`, `gold` substring of the relevant passage or null,
 optional `doc`, `answerable`, `lang`, `fact` — a short substring of the gold a correct answer
-states — and `split`: tune, or a check split only reported) and the BEIR layout (`corpus.jsonl`, `queries*.jsonl`,
-`qrels*.tsv`), whose passages are written out as one Markdown file each so they go through the
-product's real loading, chunking and indexing.
+states — and `split`: tune, or a check split that is only reported) and the BEIR layout
+(`corpus.jsonl`, `queries*.jsonl`, `qrels*.tsv`), whose passages are written out as one Markdown
+file each so they go through the product's real loading, chunking and indexing.
 """
 
 from __future__ import annotations
