@@ -95,7 +95,9 @@ CANDIDATES = {
 }
 
 
-def collect(index_dir: Path) -> list[dict[str, Any]]:
+def collect(index_dir: Path, model_signals: bool = True) -> list[dict[str, Any]]:
+    """Signals per question; without `model_signals` only the cheap ones (no sentence or QA-prompt
+    embeddings, which cost seconds per question)."""
     from sentence_transformers import SentenceTransformer
 
     from rag.answerability import BACKGROUND, signals
@@ -110,7 +112,9 @@ def collect(index_dir: Path) -> list[dict[str, Any]]:
     embedder = load_embedder(config)
     retriever = Retriever.open(config, embedder)
     answerer = ExtractiveAnswerer(embedder, retriever.index.documents)
-    qa_model = SentenceTransformer(resolve_model_path(config), local_files_only=True)
+    qa_model = (
+        SentenceTransformer(resolve_model_path(config), local_files_only=True) if model_signals else None
+    )
     frequencies = Counter(
         t for chunk in retriever.index.chunks for t in set(tokenize(searchable_text(chunk)))
     )
@@ -122,16 +126,17 @@ def collect(index_dir: Path) -> list[dict[str, Any]]:
             hits = retriever.search(question, k=K)
             background = [score for _, score in retriever.dense(question, BACKGROUND)]
             record = signals(question, hits, background, detect_language(question))
-            sentences = [(s.title, s.text) for s in answerer.candidates(hits[:3])]
-            query = embedder.encode_queries([question])[0]
-            record["sentence"] = (
-                float(np.max(embedder.encode_documents(sentences) @ query)) if sentences else 0.0
-            )
             record.update(lexical_specificity(question, hits, frequencies, len(retriever.index.chunks)))
-            qa = qa_model.encode([QA_PROMPT + question], normalize_embeddings=True)[0]
-            qa_scores = np.sort(retriever.index.vectors @ qa)[::-1]
-            record["qa_similarity"] = float(qa_scores[0])
-            record["qa_above_background"] = float(qa_scores[0] - qa_scores[BACKGROUND - 1])
+            if qa_model is not None:
+                sentences = [(s.title, s.text) for s in answerer.candidates(hits[:3])]
+                query = embedder.encode_queries([question])[0]
+                record["sentence"] = (
+                    float(np.max(embedder.encode_documents(sentences) @ query)) if sentences else 0.0
+                )
+                qa = qa_model.encode([QA_PROMPT + question], normalize_embeddings=True)[0]
+                qa_scores = np.sort(retriever.index.vectors @ qa)[::-1]
+                record["qa_similarity"] = float(qa_scores[0])
+                record["qa_above_background"] = float(qa_scores[0] - qa_scores[BACKGROUND - 1])
             gold = " ".join(item["gold"].split()) if item.get("gold") else None
             record.update(
                 question=question,
@@ -173,6 +178,8 @@ def fit(records: list[dict[str, Any]], check_split: str) -> dict[str, Any]:
     check = [r for r in records if r["split"] == check_split]
     report: dict[str, Any] = {}
     for name, features in CANDIDATES.items():
+        if any(feature not in tune[0] for feature in features):
+            continue  # signals collected with --product-only
         x = np.array([[r[f] for f in features] for r in tune])
         y = np.array([r["answerable"] for r in tune])
         model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit(x, y)
@@ -259,6 +266,9 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     collect_parser = commands.add_parser("signals")
     collect_parser.add_argument("--index", type=Path, default=REPO / ".cache/eval/answerability/index")
+    collect_parser.add_argument(
+        "--product-only", action="store_true", help="skip the sentence and QA-prompt signals (seconds each)"
+    )
     fit_parser = commands.add_parser("fit")
     fit_parser.add_argument(
         "--check-split",
@@ -267,7 +277,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.command == "signals":
-        records = collect(args.index)
+        records = collect(args.index, model_signals=not args.product_only)
         write_results("answerability_signals", {"machine": machine(), "records": records})
         return
     records = json.loads(RECORDS.read_text("utf-8"))["records"]
