@@ -103,7 +103,7 @@ def collect(index_dir: Path) -> list[dict[str, Any]]:
                 float(np.max(embedder.encode_documents(sentences) @ query)) if sentences else 0.0
             )
             qa = qa_model.encode([QA_PROMPT + question], normalize_embeddings=True)[0]
-            qa_scores = np.sort(retriever.index.vectors @ qa)[::-1]
+            qa_scores = np.sort(retriever.index.vectors.matrix() @ qa)[::-1]
             record["qa_similarity"] = float(qa_scores[0])
             record["qa_above_background"] = float(qa_scores[0] - qa_scores[BACKGROUND - 1])
             gold = " ".join(item["gold"].split()) if item.get("gold") else None

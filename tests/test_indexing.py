@@ -89,7 +89,7 @@ def test_build_indexes_every_kind_and_skips_broken_files_with_a_reason(settings,
     index = store.load(settings.index_dir)
     assert set(index.manifest.files) == set(report.added)
     assert index.manifest.failed == report.failed
-    assert index.vectors.shape == (len(index.chunks), embedder.dimension)
+    assert index.vectors.matrix().shape == (len(index.chunks), embedder.dimension)
     texts = " ".join(c.text for c in index.chunks)
     assert "ideeën" in texts and "€5" in texts  # cp1252 decoded, not mojibake
     assert "alert(1)" not in texts
@@ -124,8 +124,12 @@ def test_editing_one_file_reembeds_only_that_file(settings, embedder):
     assert report.changed == ["notulen.docx"] and not report.added and not report.removed
     assert report.embedded_chunks == after.manifest.files["notulen.docx"].chunks
     kept = "notulen.docx"
-    old_vectors = {c.id: v for c, v in zip(before.chunks, before.vectors, strict=True) if c.doc != kept}
-    new_vectors = {c.id: v for c, v in zip(after.chunks, after.vectors, strict=True) if c.doc != kept}
+    old_vectors = {
+        c.id: v for c, v in zip(before.chunks, before.vectors.matrix(), strict=True) if c.doc != kept
+    }
+    new_vectors = {
+        c.id: v for c, v in zip(after.chunks, after.vectors.matrix(), strict=True) if c.doc != kept
+    }
     assert old_vectors.keys() == new_vectors.keys()
     assert all(np.array_equal(old_vectors[i], new_vectors[i]) for i in old_vectors)
     assert any("buurthuis" in c.text for c in after.chunks if c.doc == "notulen.docx")
@@ -142,7 +146,7 @@ def test_deleting_a_file_removes_its_chunks(settings, embedder):
     assert report.removed == ["buurtbudget.pdf"] and report.embedded_chunks == 0
     assert all(c.doc != "buurtbudget.pdf" for c in index.chunks)
     assert "buurtbudget.pdf" not in index.manifest.files
-    assert len(index.chunks) == index.faiss_index.ntotal
+    assert len(index.chunks) == index.vectors.faiss.ntotal
 
 
 def test_embedding_progress_starts_at_zero_and_ends_at_the_total(settings, embedder):
@@ -182,7 +186,7 @@ def test_failure_mid_build_leaves_previous_index_usable_and_unchanged(settings, 
     after = store.load(settings.index_dir)
     assert after.manifest == before.manifest
     assert after.chunks == before.chunks
-    assert np.array_equal(after.vectors, before.vectors)
+    assert np.array_equal(after.vectors.matrix(), before.vectors.matrix())
     assert [p.name for p in settings.index_dir.iterdir() if p.name.startswith("build-")] == [
         (settings.index_dir / "CURRENT").read_text().strip()
     ]

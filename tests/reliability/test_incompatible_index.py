@@ -46,9 +46,10 @@ def test_an_index_of_a_newer_format_is_refused_and_rebuilt_on_request(index_dir)
 
 def test_an_index_with_vectors_of_another_dimension_is_refused_and_rebuilt(index_dir, embedder):
     index = store.load(index_dir)
-    short = index.vectors[:, :256] / np.linalg.norm(index.vectors[:, :256], axis=1, keepdims=True)
+    vectors = index.vectors.matrix()[:, :256]
+    short = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     manifest = dataclasses.replace(index.manifest, dimension=256)
-    store.save(store.IndexStore(manifest, index.chunks, short, index.documents), index_dir)
+    store.save(store.IndexStore.build(manifest, index.chunks, short, index.documents), index_dir)
 
     search_fails_with("256-dimensional", f"{embedder.dimension}-dimensional", "rag index --rebuild")
     rebuilt = runner.invoke(app, ["index"])

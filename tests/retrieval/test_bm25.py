@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.retrieval.bm25 import BM25Index, tokenize
+from rag.retrieval.bm25 import BM25Index
+from rag.terms import tokenize
 
 pytestmark = pytest.mark.unit
 
@@ -16,6 +17,6 @@ def test_tokenizer_folds_accents_drops_stopwords_and_stems():
 
 
 def test_bm25_ranks_the_document_with_the_rare_term_first():
-    index = BM25Index(["de wijkraad vergadert", "het buurtbudget voor de Vogelbuurt", "koffie"])
+    index = BM25Index.from_texts(["de wijkraad vergadert", "het buurtbudget voor de Vogelbuurt", "koffie"])
     assert index.search("buurtbudgetten", 3)[0][0] == 1
     assert index.search("de het", 3) == []
