@@ -16,7 +16,9 @@ from rag.chunking import normalize_whitespace
 from rag.config import Settings
 from rag.errors import IndexBusyError, IndexStoreError
 from rag.indexing import LOCK_FILE, update_index
+from rag.retrieval.bm25 import BM25Index
 from rag.retrieval.retriever import Retriever
+from rag.terms import searchable_text
 from tests.files import (
     CORPUS,
     render_text,
@@ -342,3 +344,48 @@ def test_scans_left_unread_are_read_by_the_first_build_with_tesseract(
     assert not report.failed and not report.unread_scans
     index = store.load(settings.index_dir)
     assert index.manifest.unread_scans == {} and index.documents["verslag-wijkraad.pdf"].ocr_pages == (2,)
+
+
+def test_an_hnsw_index_is_updated_in_place_and_never_returns_a_removed_file(settings, embedder):
+    """One changed and one deleted file: their old passages are gone from every search mode, the new
+    text is found, and the graph was extended (tombstones), not rebuilt."""
+    settings = settings.model_copy(update={"index_type": "hnsw"})
+    update_index(settings, embedder)
+    (settings.corpus_dir / "buurtbudget.pdf").unlink()
+    write_docx(
+        settings.corpus_dir / "notulen.docx",
+        "Notulen wijkoverleg Zuid",
+        ["Het buurthuis gaat in maart dicht voor een verbouwing."],
+    )
+
+    report = update_index(settings, embedder)
+
+    retriever = Retriever.open(settings, embedder)
+    assert report.removed == ["buurtbudget.pdf"] and report.changed == ["notulen.docx"]
+    assert retriever.index.vectors.kind == "hnsw" and retriever.index.vectors.tombstones > 0
+    for mode in ("dense", "bm25", "hybrid"):
+        for question in ("Wie beoordeelt de aanvragen voor het buurtbudget?", "Zijn er minder inbraken?"):
+            hits = retriever.search(question, k=20, mode=mode)
+            assert all(h.chunk.doc != "buurtbudget.pdf" for h in hits)
+            assert not any("inbraken" in h.chunk.text for h in hits)
+        found = retriever.search("Wanneer gaat het buurthuis dicht voor de verbouwing?", k=1, mode=mode)
+        assert found[0].chunk.doc == "notulen.docx" and "buurthuis" in found[0].chunk.text
+
+
+def test_bm25_read_from_the_build_equals_bm25_built_from_the_passages(settings, embedder):
+    update_index(settings, embedder)
+    (settings.corpus_dir / "nieuw.md").write_text(
+        "# Nieuw\n\nDe moestuin zoekt nieuwe vrijwilligers.", "utf-8"
+    )
+    (settings.corpus_dir / "inspraakavond.txt").unlink()
+    update_index(settings, embedder)
+
+    index = store.load(settings.index_dir)
+    fresh = BM25Index.from_texts([searchable_text(c) for c in index.chunks])
+    for query in (
+        "vrijwilligers moestuin",
+        "buurtbudget bewonerscommissie",
+        "inbraken wijkagent",
+        "speelveld",
+    ):
+        assert Retriever(index, embedder, settings).bm25.search(query, 10) == fresh.search(query, 10)
