@@ -11,6 +11,7 @@ from the live vectors.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import faiss
 import numpy as np
@@ -32,7 +33,7 @@ class VectorIndex:
         self.slots = np.asarray(slots, dtype=np.int64)
         self._row_of_slot = np.full(index.ntotal, -1, dtype=np.int64)
         self._row_of_slot[self.slots] = np.arange(len(self.slots))
-        self._params = _search_params(index, self._row_of_slot >= 0) if self.tombstones else None
+        self._live = _Live(self._row_of_slot >= 0) if self.tombstones else None
         if isinstance(index, faiss.IndexHNSW):
             index.hnsw.efSearch = _HNSW_EF_SEARCH  # a search-time setting: not trusted from disk
 
@@ -64,7 +65,7 @@ class VectorIndex:
         """A copy of the vectors of `rows` (all rows when None), read from FAISS's own storage."""
         slots = self.slots if rows is None else self.slots[np.asarray(rows, dtype=np.int64)]
         storage = self.faiss.storage if isinstance(self.faiss, faiss.IndexHNSW) else self.faiss
-        flat = faiss.downcast_index(storage)
+        flat = cast(faiss.IndexFlat, faiss.downcast_index(storage))
         stored = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
         return stored[slots]  # fancy indexing copies: the view dies with the next add
 
@@ -73,7 +74,9 @@ class VectorIndex:
         if not len(self.slots):
             return [[] for _ in range(len(queries))]
         queries = np.ascontiguousarray(queries, dtype=np.float32)
-        scores, ids = self.faiss.search(queries, min(k, len(self.slots)), params=self._params)
+        scores, ids = self.faiss.search(
+            queries, min(k, len(self.slots)), params=self._live.params if self._live else None
+        )
         return [
             [
                 (int(self._row_of_slot[i]), float(s))
@@ -117,14 +120,13 @@ def _empty(kind: str, dimension: int) -> faiss.Index:
     return faiss.IndexFlatIP(dimension)
 
 
-def _search_params(index: faiss.Index, live: np.ndarray) -> faiss.SearchParameters:
-    """Search parameters that skip tombstones (an IDSelectorBitmap over the FAISS ids)."""
-    bitmap = np.packbits(live, bitorder="little")
-    selector = faiss.IDSelectorBitmap(len(live), faiss.swig_ptr(bitmap))
-    selector.bitmap_array = bitmap  # FAISS reads the numpy buffer: keep it alive with the selector
-    if isinstance(index, faiss.IndexHNSW):
-        params = faiss.SearchParametersHNSW(sel=selector, efSearch=_HNSW_EF_SEARCH)
-    else:
-        params = faiss.SearchParameters(sel=selector)
-    params.selector_ref = selector  # the SWIG object holds a raw pointer only
-    return params
+class _Live:
+    """FAISS search parameters that skip tombstones: an IDSelectorBitmap over the FAISS ids. The
+    index's own efSearch still applies. FAISS keeps raw pointers to the selector and its bitmap, so
+    this object keeps both alive."""
+
+    def __init__(self, live: np.ndarray) -> None:
+        self.bitmap = np.packbits(live, bitorder="little")
+        self.selector = faiss.IDSelectorBitmap(len(live), faiss.swig_ptr(self.bitmap))
+        self.params = faiss.SearchParameters()
+        self.params.sel = self.selector
