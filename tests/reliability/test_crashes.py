@@ -94,7 +94,7 @@ def test_disk_full_while_writing_keeps_the_previous_index_and_says_so(tmp_path, 
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(np, "save", disk_full)  # the vectors are written after the chunk files
+    monkeypatch.setattr(np, "save", disk_full)  # slots.npy is written after the chunks and FAISS
     with pytest.raises(IndexStoreError) as caught:
         update_index(settings, embedder)
 
