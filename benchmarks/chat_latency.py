@@ -47,7 +47,10 @@ def one_run(browser, url: str) -> dict[str, list[float]]:  # noqa: ANN001
     started = time.perf_counter()
     page.goto(url)
     page.locator("[class*='st-key-example-']").first.wait_for()
-    page.wait_for_function(f'() => !document.querySelector("{CHAT_BOX}").disabled')
+    # The box may not exist yet when the examples show (a larger index): wait for it, then for it enabled.
+    page.wait_for_function(
+        f'() => {{ const box = document.querySelector("{CHAT_BOX}"); return box && !box.disabled; }}'
+    )
     figures: dict[str, list[float]] = {"page load": [time.perf_counter() - started]}
     for number, question in enumerate(QUESTIONS):
         box = page.locator(CHAT_BOX)
