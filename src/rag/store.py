@@ -245,7 +245,16 @@ def load(index_dir: Path) -> IndexStore:
         return IndexStore(manifest, chunks, documents, vectors, terms)  # checks the row counts
     except IndexStoreError:
         raise
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError, zipfile.BadZipFile) as error:
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        IndexError,
+        TypeError,
+        RuntimeError,
+        EOFError,
+        zipfile.BadZipFile,
+    ) as error:
         raise IndexStoreError(
             f"The index in {index_dir} is damaged ({error}): run `rag index --rebuild`."
         ) from error
