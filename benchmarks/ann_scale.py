@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/ann_scale.py [--sizes 100000,300000] [--queries 300]
 
-Both indexes are built by the product's own `rag.store.build_faiss` (HNSW: M 32, efConstruction
-200, efSearch 256). The vectors are synthetic 768-d unit vectors in two shapes:
+Both indexes are built by the product's own `rag.vector_index.VectorIndex.build` (HNSW: M 32,
+efConstruction 200, efSearch 256). The vectors are synthetic 768-d unit vectors in two shapes:
 - `clustered`: 3,000 topic centres, each vector a centre plus Gaussian noise of the same norm
   (neighbours at cosine ≈ 0.5, as between related passages of a real corpus);
 - `uniform`: uniformly random directions, the worst case for HNSW (no structure to exploit).
@@ -67,7 +67,7 @@ def recall(approx: np.ndarray, exact: np.ndarray) -> float:
 def measure(n: int, shape: str, n_queries: int, rng: np.random.Generator) -> dict:
     import faiss
 
-    from rag.store import build_faiss
+    from rag.vector_index import VectorIndex
 
     centres = unit(rng.standard_normal((CENTRES, DIM), dtype=np.float32))
     vectors = draw(n, shape, rng, centres)
@@ -75,7 +75,7 @@ def measure(n: int, shape: str, n_queries: int, rng: np.random.Generator) -> dic
     result: dict = {"chunks": n, "shape": shape, "rss_vectors_mb": rss_mb()}
     for kind in ("flat", "hnsw"):
         started = time.perf_counter()
-        index = build_faiss(vectors, kind)
+        index = VectorIndex.build(vectors, kind).faiss
         result[f"{kind}_build_s"] = time.perf_counter() - started
         result[f"{kind}_bytes"] = int(faiss.serialize_index(index).nbytes)
         result[f"{kind}_rss_mb"] = rss_mb()

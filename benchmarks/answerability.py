@@ -105,8 +105,8 @@ def collect(index_dir: Path, model_signals: bool = True) -> list[dict[str, Any]]
     from rag.embedding import load_embedder
     from rag.language import detect_language
     from rag.model_files import resolve_model_path
-    from rag.retrieval.bm25 import searchable_text, tokenize
     from rag.retrieval.retriever import Retriever
+    from rag.terms import searchable_text, tokenize
 
     config = settings(index_dir=index_dir)
     embedder = load_embedder(config)
@@ -134,7 +134,7 @@ def collect(index_dir: Path, model_signals: bool = True) -> list[dict[str, Any]]
                     float(np.max(embedder.encode_documents(sentences) @ query)) if sentences else 0.0
                 )
                 qa = qa_model.encode([QA_PROMPT + question], normalize_embeddings=True)[0]
-                qa_scores = np.sort(retriever.index.vectors @ qa)[::-1]
+                qa_scores = np.sort(retriever.index.vectors.matrix() @ qa)[::-1]
                 record["qa_similarity"] = float(qa_scores[0])
                 record["qa_above_background"] = float(qa_scores[0] - qa_scores[BACKGROUND - 1])
             gold = " ".join(item["gold"].split()) if item.get("gold") else None
@@ -161,7 +161,7 @@ def lexical_specificity(
     """Words of the question the corpus never uses, and how specific the most specific question word
     missing from the top 3 passages is (its IDF over the index, scaled to 0..1): a near miss often
     asks for one particular thing ("salaris", "rente") the passages on its topic do not mention."""
-    from rag.retrieval.bm25 import searchable_text, tokenize
+    from rag.terms import searchable_text, tokenize
 
     asked = set(tokenize(question))
     evidence = {t for h in hits[:3] for t in tokenize(searchable_text(h.chunk))}

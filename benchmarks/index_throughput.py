@@ -154,7 +154,7 @@ def main() -> None:
     encode_s = time.perf_counter() - started
     encode_cpu_s = time.process_time() - cpu
     encode_rate = len(chunks) / encode_s
-    cosine = np.sum(np.asarray(bare, dtype=np.float32) * loaded.vectors[sample], axis=1)
+    cosine = np.sum(np.asarray(bare, dtype=np.float32) * loaded.vectors.matrix(sample), axis=1)
     print(
         f"bare encode: {len(chunks)} chunks in {encode_s:.1f} s = {encode_rate:.2f} chunks/s; "
         f"cosine(index vector, bare vector) mean {cosine.mean():.5f} min {cosine.min():.5f}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import faiss
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -61,9 +62,9 @@ def test_an_edited_chunk_store_fails_checksums_and_offsets(settings, monkeypatch
     assert "FAIL" in result.output and "rag index --rebuild" in result.output
 
 
-def test_a_vector_file_one_row_short_is_reported_as_damage(settings):
-    vectors_path = store.live_build(settings.index_dir) / "vectors.npy"
-    np.save(vectors_path, np.load(vectors_path)[:-1])
+def test_a_slot_file_one_row_short_is_reported_as_damage(settings):
+    slots_path = store.live_build(settings.index_dir) / "slots.npy"
+    np.save(slots_path, np.load(slots_path)[:-1])
 
     problems = failed(settings)
     assert list(problems) == ["index loads"]
@@ -71,12 +72,15 @@ def test_a_vector_file_one_row_short_is_reported_as_damage(settings):
 
 
 def test_vectors_that_are_no_longer_unit_length_are_reported(settings):
-    vectors_path = store.live_build(settings.index_dir) / "vectors.npy"
-    vectors = np.load(vectors_path)
-    np.save(vectors_path, vectors * 2)
+    faiss_path = store.live_build(settings.index_dir) / "faiss.index"
+    index = faiss.read_index(str(faiss_path))
+    vectors = index.reconstruct_n(0, index.ntotal)
+    index.reset()
+    index.add(vectors * 2)
+    faiss.write_index(index, str(faiss_path))
 
     problems = failed(settings)
-    assert "vectors.npy" in problems["build files match their checksums"]
+    assert "faiss.index" in problems["build files match their checksums"]
     assert problems["vectors are unit length"].startswith(f"{len(vectors)} vectors are not")
 
 

@@ -16,7 +16,9 @@ from rag.chunking import normalize_whitespace
 from rag.config import Settings
 from rag.errors import IndexBusyError, IndexStoreError
 from rag.indexing import LOCK_FILE, update_index
+from rag.retrieval.bm25 import BM25Index
 from rag.retrieval.retriever import Retriever
+from rag.terms import searchable_text
 from tests.files import (
     CORPUS,
     render_text,
@@ -89,7 +91,7 @@ def test_build_indexes_every_kind_and_skips_broken_files_with_a_reason(settings,
     index = store.load(settings.index_dir)
     assert set(index.manifest.files) == set(report.added)
     assert index.manifest.failed == report.failed
-    assert index.vectors.shape == (len(index.chunks), embedder.dimension)
+    assert index.vectors.matrix().shape == (len(index.chunks), embedder.dimension)
     texts = " ".join(c.text for c in index.chunks)
     assert "ideeën" in texts and "€5" in texts  # cp1252 decoded, not mojibake
     assert "alert(1)" not in texts
@@ -124,8 +126,12 @@ def test_editing_one_file_reembeds_only_that_file(settings, embedder):
     assert report.changed == ["notulen.docx"] and not report.added and not report.removed
     assert report.embedded_chunks == after.manifest.files["notulen.docx"].chunks
     kept = "notulen.docx"
-    old_vectors = {c.id: v for c, v in zip(before.chunks, before.vectors, strict=True) if c.doc != kept}
-    new_vectors = {c.id: v for c, v in zip(after.chunks, after.vectors, strict=True) if c.doc != kept}
+    old_vectors = {
+        c.id: v for c, v in zip(before.chunks, before.vectors.matrix(), strict=True) if c.doc != kept
+    }
+    new_vectors = {
+        c.id: v for c, v in zip(after.chunks, after.vectors.matrix(), strict=True) if c.doc != kept
+    }
     assert old_vectors.keys() == new_vectors.keys()
     assert all(np.array_equal(old_vectors[i], new_vectors[i]) for i in old_vectors)
     assert any("buurthuis" in c.text for c in after.chunks if c.doc == "notulen.docx")
@@ -142,7 +148,7 @@ def test_deleting_a_file_removes_its_chunks(settings, embedder):
     assert report.removed == ["buurtbudget.pdf"] and report.embedded_chunks == 0
     assert all(c.doc != "buurtbudget.pdf" for c in index.chunks)
     assert "buurtbudget.pdf" not in index.manifest.files
-    assert len(index.chunks) == index.faiss_index.ntotal
+    assert len(index.chunks) == index.vectors.faiss.ntotal
 
 
 def test_embedding_progress_starts_at_zero_and_ends_at_the_total(settings, embedder):
@@ -182,7 +188,7 @@ def test_failure_mid_build_leaves_previous_index_usable_and_unchanged(settings, 
     after = store.load(settings.index_dir)
     assert after.manifest == before.manifest
     assert after.chunks == before.chunks
-    assert np.array_equal(after.vectors, before.vectors)
+    assert np.array_equal(after.vectors.matrix(), before.vectors.matrix())
     assert [p.name for p in settings.index_dir.iterdir() if p.name.startswith("build-")] == [
         (settings.index_dir / "CURRENT").read_text().strip()
     ]
@@ -338,3 +344,48 @@ def test_scans_left_unread_are_read_by_the_first_build_with_tesseract(
     assert not report.failed and not report.unread_scans
     index = store.load(settings.index_dir)
     assert index.manifest.unread_scans == {} and index.documents["verslag-wijkraad.pdf"].ocr_pages == (2,)
+
+
+def test_an_hnsw_index_is_updated_in_place_and_never_returns_a_removed_file(settings, embedder):
+    """One changed and one deleted file: their old passages are gone from every search mode, the new
+    text is found, and the graph was extended (tombstones), not rebuilt."""
+    settings = settings.model_copy(update={"index_type": "hnsw"})
+    update_index(settings, embedder)
+    (settings.corpus_dir / "buurtbudget.pdf").unlink()
+    write_docx(
+        settings.corpus_dir / "notulen.docx",
+        "Notulen wijkoverleg Zuid",
+        ["Het buurthuis gaat in maart dicht voor een verbouwing."],
+    )
+
+    report = update_index(settings, embedder)
+
+    retriever = Retriever.open(settings, embedder)
+    assert report.removed == ["buurtbudget.pdf"] and report.changed == ["notulen.docx"]
+    assert retriever.index.vectors.kind == "hnsw" and retriever.index.vectors.tombstones > 0
+    for mode in ("dense", "bm25", "hybrid"):
+        for question in ("Wie beoordeelt de aanvragen voor het buurtbudget?", "Zijn er minder inbraken?"):
+            hits = retriever.search(question, k=20, mode=mode)
+            assert all(h.chunk.doc != "buurtbudget.pdf" for h in hits)
+            assert not any("inbraken" in h.chunk.text for h in hits)
+        found = retriever.search("Wanneer gaat het buurthuis dicht voor de verbouwing?", k=1, mode=mode)
+        assert found[0].chunk.doc == "notulen.docx" and "buurthuis" in found[0].chunk.text
+
+
+def test_bm25_read_from_the_build_equals_bm25_built_from_the_passages(settings, embedder):
+    update_index(settings, embedder)
+    (settings.corpus_dir / "nieuw.md").write_text(
+        "# Nieuw\n\nDe moestuin zoekt nieuwe vrijwilligers.", "utf-8"
+    )
+    (settings.corpus_dir / "inspraakavond.txt").unlink()
+    update_index(settings, embedder)
+
+    index = store.load(settings.index_dir)
+    fresh = BM25Index.from_texts([searchable_text(c) for c in index.chunks])
+    for query in (
+        "vrijwilligers moestuin",
+        "buurtbudget bewonerscommissie",
+        "inbraken wijkagent",
+        "speelveld",
+    ):
+        assert Retriever(index, embedder, settings).bm25.search(query, 10) == fresh.search(query, 10)

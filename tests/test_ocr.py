@@ -265,7 +265,8 @@ def test_ocr_pages_are_stored_and_documents_of_older_builds_still_load(tmp_path:
     manifest = Manifest(store.FORMAT_VERSION, "m", 4, 1000, 150, "flat", 0.0)
     index_dir = tmp_path / "index"
     build = store.save(
-        IndexStore(manifest, [], np.zeros((0, 4), "float32"), {"a.pdf": doc, "b.pdf": scanned}), index_dir
+        IndexStore.build(manifest, [], np.zeros((0, 4), "float32"), {"a.pdf": doc, "b.pdf": scanned}),
+        index_dir,
     )
 
     assert store.load(index_dir).documents["b.pdf"].ocr_pages == (1,)

@@ -11,8 +11,9 @@ import pytest
 
 from rag import store
 from rag.errors import IndexStoreError
-from rag.store import FileRecord, IndexStore, Manifest, build_faiss
+from rag.store import FileRecord, IndexStore, Manifest
 from rag.types import Chunk, Document
+from rag.vector_index import VectorIndex
 
 pytestmark = pytest.mark.unit
 
@@ -36,7 +37,7 @@ def small_index(rows: int = 3, dimension: int = 8) -> IndexStore:
         files={"a.txt": FileRecord("f" * 64, len(text), 0.0, "A", rows)},
     )
     vectors = unit(np.random.default_rng(1).normal(size=(rows, dimension)))
-    return IndexStore(manifest, chunks, vectors, {"a.txt": document})
+    return IndexStore.build(manifest, chunks, vectors, {"a.txt": document})
 
 
 def test_a_saved_build_loads_back_equal_and_becomes_current(tmp_path: Path) -> None:
@@ -47,8 +48,8 @@ def test_a_saved_build_loads_back_equal_and_becomes_current(tmp_path: Path) -> N
     assert store.current_build_name(tmp_path) == build.name
     assert loaded.manifest == written.manifest
     assert loaded.chunks == written.chunks and loaded.documents == written.documents
-    np.testing.assert_array_equal(loaded.vectors, written.vectors)
-    assert loaded.search(written.vectors[1:2], 1)[0][0][0] == 1
+    np.testing.assert_array_equal(loaded.vectors.matrix(), written.vectors.matrix())
+    assert loaded.search(written.vectors.matrix([1]), 1)[0][0][0] == 1
 
 
 def test_an_older_build_is_kept_one_generation_for_readers(tmp_path: Path) -> None:
@@ -88,7 +89,9 @@ def test_hnsw_agrees_with_exact_search():
     rng = np.random.default_rng(42)
     vectors = unit(rng.normal(size=(10_000, 128)))
     queries = unit(vectors[rng.choice(len(vectors), 100)] + 0.3 * rng.normal(size=(100, 128)))
-    _, exact = build_faiss(vectors, "flat").search(queries, 10)
-    _, approximate = build_faiss(vectors, "hnsw").search(queries, 10)
+    exact = [[row for row, _ in hits] for hits in VectorIndex.build(vectors, "flat").search(queries, 10)]
+    approximate = [
+        [row for row, _ in hits] for hits in VectorIndex.build(vectors, "hnsw").search(queries, 10)
+    ]
     recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approximate, exact, strict=True)])
     assert recall >= 0.95

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from rag.retrieval.bm25 import tokenize
+from rag.terms import tokenize
 from rag.types import Hit, Language
 
 Outcome = Literal["answered", "weak", "refused"]

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.chunking import split_sentences
-from rag.retrieval.bm25 import tokenize
+from rag.terms import tokenize
 from rag.types import Citation, Hit
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*(?:[-–,]|&)\s*\d+)*)\]")

@@ -79,22 +79,25 @@ def _checksums(build: Path) -> Finding:
 
 
 def _consistency(index: store.IndexStore) -> list[Finding]:
-    manifest, vectors, chunks = index.manifest, index.vectors, index.chunks
-    faiss_index = index.faiss_index
+    manifest, chunks = index.manifest, index.chunks
+    faiss_index = index.vectors.faiss
     counted = sum(record.chunks for record in manifest.files.values())
-    sizes = {"chunks": len(chunks), "vectors": len(vectors), "FAISS": faiss_index.ntotal, "manifest": counted}
+    # Loading already checked that chunks, vectors and BM25 term counts have the same rows.
+    slots = index.vectors.slots
+    sizes = {"chunks": len(chunks), "manifest": counted}
     findings = [
         _expect(
-            len(set(sizes.values())) == 1,
-            "chunk store, vectors, FAISS and manifest agree on the count",
-            f"counts differ: {sizes}: {REBUILD}",
+            counted == len(chunks)
+            and len(np.unique(slots)) == len(slots)
+            and bool(np.all(slots < faiss_index.ntotal)),
+            "chunk store, vectors, FAISS, BM25 and manifest agree on the count",
+            f"counts differ: {sizes}, {len(slots)} FAISS ids of {faiss_index.ntotal}: {REBUILD}",
         )
     ]
-    dims = {
-        "manifest": manifest.dimension,
-        "vectors": vectors.shape[1] if vectors.ndim == 2 else None,
-        "FAISS": faiss_index.d,
-    }
+    if not findings[0].ok:
+        return findings  # the rows cannot be read
+    vectors = index.vectors.matrix()
+    dims = {"manifest": manifest.dimension, "FAISS": faiss_index.d}
     findings.append(
         _expect(
             len(set(dims.values())) == 1,
@@ -133,7 +136,7 @@ def _consistency(index: store.IndexStore) -> list[Finding]:
             f"{len(hashes)} differ, e.g. {hashes[:3]}: {REBUILD}",
         )
     )
-    if len(chunks) and len(set(sizes.values())) == 1:
+    if len(chunks):
         probes = np.linspace(0, len(chunks) - 1, min(FAISS_PROBES, len(chunks))).astype(int)
         found = index.search(vectors[probes], 1)
         lost = [

@@ -17,7 +17,7 @@ import re
 
 from rag.errors import LLMError
 from rag.llm.base import LLM
-from rag.retrieval.bm25 import tokenize
+from rag.terms import tokenize
 from rag.types import Message
 
 _WORD = re.compile(r"\w+")

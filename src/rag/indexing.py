@@ -38,6 +38,7 @@ from rag.hashing import file_sha256
 from rag.loaders import SUPPORTED_TYPES, discover, load_document
 from rag.ocr import Ocr, prune_cache
 from rag.store import FileRecord, IndexStore, Manifest
+from rag.terms import searchable_text
 from rag.types import Chunk, Document
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -164,7 +165,6 @@ def _update_locked(
 
     kept_rows = [i for i, c in enumerate(previous.chunks) if c.doc in kept_docs] if previous else []
     chunks = [previous.chunks[i] for i in kept_rows] + new_chunks if previous else new_chunks
-    vectors = np.vstack([previous.vectors[kept_rows], new_vectors]) if previous else new_vectors
     report.chunks = len(chunks)
 
     index_type = _index_type(settings, len(chunks))
@@ -198,7 +198,14 @@ def _update_locked(
         failed=dict(report.failed),
         unread_scans={p: packages for p, packages in unread.items() if p in kept_docs} | report.unread_scans,
     )
-    store.save(IndexStore(manifest, chunks, vectors, all_documents), settings.index_dir)
+    if previous:  # the kept rows' vectors and term counts are reused, not recomputed
+        rows = np.array(kept_rows, dtype=np.int64)
+        vectors = previous.vectors.updated(rows, new_vectors, index_type)
+        terms = previous.terms.updated(rows, [searchable_text(c) for c in new_chunks])
+        index = IndexStore(manifest, chunks, all_documents, vectors, terms)
+    else:
+        index = IndexStore.build(manifest, chunks, new_vectors, all_documents)
+    store.save(index, settings.index_dir)
     prune_cache(settings.index_dir, {doc.sha256 for doc in all_documents.values()})
     report.written = True
     report.seconds = time.perf_counter() - started

@@ -1,10 +1,13 @@
-"""The index on disk: FAISS vectors + chunk store + document texts + manifest, swapped in atomically.
+"""The index on disk: FAISS vectors + BM25 term counts + chunk store + document texts + manifest,
+swapped in atomically.
 
 Layout under the index folder:
 
     CURRENT              name of the live build folder (replaced atomically with os.replace)
-    build-<stamp>/       manifest.json, chunks.jsonl, documents.jsonl, vectors.npy, faiss.index,
-                         checksums.json (sha256 of the other five, written last; `rag doctor`)
+    build-<stamp>/       manifest.json, chunks.jsonl, documents.jsonl, faiss.index (the vectors,
+                         held only there), slots.npy (chunk row -> FAISS id, `rag.vector_index`),
+                         bm25.npz (term counts, `rag.terms`), checksums.json (sha256 of the
+                         others, written last; `rag doctor`)
 
 A build is written completely into a fresh folder before CURRENT points at it, so a crash or
 Ctrl-C mid-build leaves the previous index untouched and loadable. The previous build is kept
@@ -17,25 +20,23 @@ import json
 import os
 import shutil
 import time
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from rag.errors import IndexStoreError
 from rag.hashing import file_sha256
+from rag.terms import TermCounts, searchable_text
 from rag.types import Chunk, Document
+from rag.vector_index import VectorIndex
 
-FORMAT_VERSION = 1
+# 2: vectors only in FAISS (no vectors.npy), HNSW with tombstones (slots.npy), BM25 counts stored
+FORMAT_VERSION = 2
 _CURRENT = "CURRENT"
-BUILD_FILES = ("manifest.json", "chunks.jsonl", "documents.jsonl", "vectors.npy", "faiss.index")
+BUILD_FILES = ("manifest.json", "chunks.jsonl", "documents.jsonl", "faiss.index", "slots.npy", "bm25.npz")
 CHECKSUMS = "checksums.json"
-# Measured on 20k random 128-d unit vectors: recall@10 vs exact 0.87 at the FAISS defaults
-# (efConstruction 40, efSearch 16→128), 0.98 with these; real embeddings cluster and do better.
-_HNSW_NEIGHBOURS = 32
-_HNSW_EF_CONSTRUCTION = 200
-_HNSW_EF_SEARCH = 256
 
 
 @dataclass(frozen=True)
@@ -86,49 +87,36 @@ class Manifest:
 
 @dataclass
 class IndexStore:
-    """An index held in memory: rows of `vectors` and `chunks` correspond one to one."""
+    """An index held in memory: row i of `chunks`, `vectors` and `terms` is the same passage."""
 
     manifest: Manifest
     chunks: list[Chunk]
-    vectors: np.ndarray  # float32, (n, dimension), L2-normalised
     documents: dict[str, Document]
-    _faiss: faiss.Index | None = field(default=None, repr=False)
+    vectors: VectorIndex
+    terms: TermCounts
 
     def __post_init__(self) -> None:
-        if len(self.chunks) != len(self.vectors):
-            raise ValueError(f"{len(self.chunks)} chunks but {len(self.vectors)} vectors")
+        if not len(self.chunks) == len(self.vectors) == len(self.terms):
+            raise ValueError(
+                f"{len(self.chunks)} chunks, {len(self.vectors)} vectors, {len(self.terms)} term rows"
+            )
 
-    @property
-    def faiss_index(self) -> faiss.Index:
-        if self._faiss is None:
-            self._faiss = build_faiss(self.vectors, self.manifest.index_type)
-        return self._faiss
+    @classmethod
+    def build(
+        cls, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray, documents: dict[str, Document]
+    ) -> IndexStore:
+        """A new index of these chunks and their vectors (term counts and FAISS built here)."""
+        return cls(
+            manifest,
+            chunks,
+            documents,
+            VectorIndex.build(vectors, manifest.index_type),
+            TermCounts.count([searchable_text(c) for c in chunks]),
+        )
 
     def search(self, query_vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
         """Top-k (row, inner product) per query vector, best first."""
-        if not self.chunks:
-            return [[] for _ in range(len(query_vectors))]
-        scores, rows = self.faiss_index.search(np.ascontiguousarray(query_vectors, "float32"), k)
-        return [
-            [(int(r), float(s)) for r, s in zip(row_ids, row_scores, strict=True) if r >= 0]
-            for row_ids, row_scores in zip(rows, scores, strict=True)
-        ]
-
-
-def build_faiss(vectors: np.ndarray, index_type: str) -> faiss.Index:
-    """Exact inner product by default; HNSW trades a little recall for speed on large corpora."""
-    dimension = vectors.shape[1]
-    index: faiss.Index
-    if index_type == "hnsw":
-        hnsw = faiss.IndexHNSWFlat(dimension, _HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
-        hnsw.hnsw.efConstruction = _HNSW_EF_CONSTRUCTION
-        hnsw.hnsw.efSearch = _HNSW_EF_SEARCH
-        index = hnsw
-    else:
-        index = faiss.IndexFlatIP(dimension)
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype="float32"))
-    return index
+        return self.vectors.search(query_vectors, k)
 
 
 def save(store: IndexStore, index_dir: Path) -> Path:
@@ -158,9 +146,14 @@ def save(store: IndexStore, index_dir: Path) -> Path:
 
 
 def _space_note(store: IndexStore, index_dir: Path) -> str:
-    """How much a build needs (vectors twice: .npy and FAISS; texts twice: chunks and documents)
+    """How much a build needs (vectors and term counts once; texts twice: chunks and documents)
     against what the disk has left."""
-    needed = 2 * store.vectors.nbytes + 2 * sum(len(d.text.encode()) for d in store.documents.values())
+    vectors = 4 * store.vectors.faiss.ntotal * store.vectors.dimension
+    needed = (
+        vectors
+        + store.terms.counts.data.nbytes * 2
+        + 2 * sum(len(d.text.encode()) for d in store.documents.values())
+    )
     free = shutil.disk_usage(index_dir).free
     return f"this index needs about {_megabytes(needed)}, the disk has {_megabytes(free)} free"
 
@@ -177,8 +170,8 @@ def _write_build(store: IndexStore, build: Path) -> None:
     with open(build / "documents.jsonl", "w", encoding="utf-8") as out:
         for doc in store.documents.values():
             out.write(json.dumps(asdict(doc), ensure_ascii=False) + "\n")
-    np.save(build / "vectors.npy", np.ascontiguousarray(store.vectors, dtype="float32"))
-    faiss.write_index(store.faiss_index, str(build / "faiss.index"))
+    store.vectors.write(build)
+    store.terms.save(build / "bm25.npz")
     for name in BUILD_FILES:
         _fsync(build / name)
     checksums = {name: file_sha256(build / name) for name in BUILD_FILES}
@@ -250,14 +243,21 @@ def load(index_dir: Path) -> IndexStore:
                 data["page_starts"] = tuple(data.get("page_starts", ()))
                 data["ocr_pages"] = tuple(data.get("ocr_pages", ()))  # absent in older builds
                 documents[data["path"]] = Document(**data)
-        vectors = np.load(build / "vectors.npy")
-        faiss_index = faiss.read_index(str(build / "faiss.index"))
-        if isinstance(faiss_index, faiss.IndexHNSW):
-            faiss_index.hnsw.efSearch = _HNSW_EF_SEARCH  # a search-time setting: not trusted from disk
-        return IndexStore(manifest, chunks, vectors, documents, faiss_index)  # checks the row counts
+        vectors = VectorIndex.read(build)
+        terms = TermCounts.load(build / "bm25.npz")
+        return IndexStore(manifest, chunks, documents, vectors, terms)  # checks the row counts
     except IndexStoreError:
         raise
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        IndexError,
+        TypeError,
+        RuntimeError,
+        EOFError,
+        zipfile.BadZipFile,
+    ) as error:
         raise IndexStoreError(
             f"The index in {index_dir} is damaged ({error}): run `rag index --rebuild`."
         ) from error

@@ -154,8 +154,8 @@ def main() -> None:
                 "min_vector_cosine": float(
                     np.min(
                         np.sum(
-                            after.vectors[[after_rows[i] for i in shared]]
-                            * clean.vectors[[clean_rows[i] for i in shared]],
+                            after.vectors.matrix([after_rows[i] for i in shared])
+                            * clean.vectors.matrix([clean_rows[i] for i in shared]),
                             axis=1,
                         )
                     )

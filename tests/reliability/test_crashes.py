@@ -94,7 +94,7 @@ def test_disk_full_while_writing_keeps_the_previous_index_and_says_so(tmp_path, 
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(np, "save", disk_full)  # the vectors are written after the chunk files
+    monkeypatch.setattr(np, "save", disk_full)  # slots.npy is written after the chunks and FAISS
     with pytest.raises(IndexStoreError) as caught:
         update_index(settings, embedder)
 
@@ -102,7 +102,7 @@ def test_disk_full_while_writing_keeps_the_previous_index_and_says_so(tmp_path, 
     assert "No space left" in message and str(settings.index_dir) in message
     assert "previous index is unchanged" in message and "MB free" in message
     after = store.load(settings.index_dir)
-    assert after.chunks == before.chunks and np.array_equal(after.vectors, before.vectors)
+    assert after.chunks == before.chunks and np.array_equal(after.vectors.matrix(), before.vectors.matrix())
     assert [p.name for p in settings.index_dir.glob("build-*")] == [
         store.current_build_name(settings.index_dir)
     ]
@@ -133,7 +133,7 @@ def test_a_really_full_disk_keeps_the_previous_index(tmp_path, small_disk, embed
         update_index(settings, embedder)
 
     after = store.load(settings.index_dir)
-    assert after.chunks == before.chunks and np.array_equal(after.vectors, before.vectors)
+    assert after.chunks == before.chunks and np.array_equal(after.vectors.matrix(), before.vectors.matrix())
     (small_disk / "filler").unlink()  # space freed: the next run succeeds
     assert update_index(settings, embedder).written
     assert "nieuw.txt" in store.load(settings.index_dir).documents

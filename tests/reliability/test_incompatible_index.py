@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import faiss
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -33,22 +34,29 @@ def search_fails_with(*expected: str) -> None:
     assert "Traceback" not in output and isinstance(result.exception, SystemExit)
 
 
-def test_an_index_of_a_newer_format_is_refused_and_rebuilt_on_request(index_dir):
-    manifest = store.live_build(index_dir) / "manifest.json"
-    data = json.loads(manifest.read_text("utf-8"))
-    manifest.write_text(json.dumps({**data, "format_version": 99}), "utf-8")
+@pytest.mark.parametrize("version", [1, 99], ids=["older format (vectors.npy, no BM25)", "newer format"])
+def test_an_index_of_another_format_is_refused_and_rebuilt_on_request(index_dir, version):
+    build = store.live_build(index_dir)
+    data = json.loads((build / "manifest.json").read_text("utf-8"))
+    (build / "manifest.json").write_text(json.dumps({**data, "format_version": version}), "utf-8")
+    if version == 1:  # as version 1 wrote it: vectors beside FAISS, BM25 built at the first query
+        index = faiss.read_index(str(build / "faiss.index"))
+        np.save(build / "vectors.npy", index.reconstruct_n(0, index.ntotal))
+        (build / "slots.npy").unlink()
+        (build / "bm25.npz").unlink()
 
-    search_fails_with("format version 99", f"reads {store.FORMAT_VERSION}", "rag index --rebuild")
+    search_fails_with(f"format version {version}", f"reads {store.FORMAT_VERSION}", "rag index --rebuild")
     rebuilt = runner.invoke(app, ["index"])
-    assert rebuilt.exit_code == 0 and "format version 99" in " ".join(rebuilt.output.split())
+    assert rebuilt.exit_code == 0 and f"format version {version}" in " ".join(rebuilt.output.split())
     assert runner.invoke(app, ["search", "Wat is WikiStad?"]).exit_code == 0
 
 
 def test_an_index_with_vectors_of_another_dimension_is_refused_and_rebuilt(index_dir, embedder):
     index = store.load(index_dir)
-    short = index.vectors[:, :256] / np.linalg.norm(index.vectors[:, :256], axis=1, keepdims=True)
+    vectors = index.vectors.matrix()[:, :256]
+    short = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     manifest = dataclasses.replace(index.manifest, dimension=256)
-    store.save(store.IndexStore(manifest, index.chunks, short, index.documents), index_dir)
+    store.save(store.IndexStore.build(manifest, index.chunks, short, index.documents), index_dir)
 
     search_fails_with("256-dimensional", f"{embedder.dimension}-dimensional", "rag index --rebuild")
     rebuilt = runner.invoke(app, ["index"])

@@ -21,5 +21,5 @@ def test_mmr_demotes_a_planted_near_duplicate():
     vectors = np.vstack([base, duplicate])  # row 3 is a near copy of row 0
     rows, relevance = [0, 3, 1, 2], [1.0, 0.99, 0.8, 0.7]
 
-    assert mmr(rows, relevance, vectors, k=3, weight=1.0) == [0, 3, 1]
-    assert mmr(rows, relevance, vectors, k=3, weight=0.7) == [0, 1, 2]
+    assert mmr(rows, relevance, vectors[rows], k=3, weight=1.0) == [0, 3, 1]
+    assert mmr(rows, relevance, vectors[rows], k=3, weight=0.7) == [0, 1, 2]

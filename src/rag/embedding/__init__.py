@@ -34,8 +34,10 @@ def resolve_backend(settings: Settings) -> Backend:
         return settings.embed_backend
     onnx_usable = _default_model(settings) and usable_artefact(onnx_dir(settings.models_dir))
     indexed = _indexed_backend(settings)
-    if indexed == "torch" or (indexed == "onnx-int8" and onnx_usable):
-        return indexed
+    if indexed == "torch":
+        return "torch"
+    if indexed == "onnx-int8" and onnx_usable:
+        return "onnx-int8"
     if not onnx_usable:
         return "torch"
     from rag.embedding.pytorch import choose_dtype

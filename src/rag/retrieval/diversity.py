@@ -6,7 +6,8 @@ import numpy as np
 
 
 def mmr(rows: list[int], relevance: list[float], vectors: np.ndarray, k: int, weight: float) -> list[int]:
-    """Pick k of `rows` (best first), trading relevance against similarity to those picked.
+    """Pick k of `rows` (best first), trading relevance against similarity to those picked;
+    `vectors` holds the vector of each of `rows`, in the same order.
 
     `weight` 1.0 keeps the relevance order; lower values penalise redundancy more. Relevance is
     scaled to [0, 1] so fused rank scores and cosine similarities are comparable.
@@ -15,8 +16,7 @@ def mmr(rows: list[int], relevance: list[float], vectors: np.ndarray, k: int, we
         return rows[:k]
     top = max(relevance) or 1.0
     scaled = np.asarray(relevance, dtype="float32") / top
-    candidate_vectors = vectors[rows]
-    similarity = candidate_vectors @ candidate_vectors.T
+    similarity = vectors @ vectors.T
     chosen: list[int] = []
     redundancy = np.full(len(rows), -np.inf, dtype="float32")
     remaining = np.ones(len(rows), dtype=bool)

@@ -9,7 +9,7 @@ import numpy as np
 from rag import store
 from rag.config import RetrievalMode, Settings
 from rag.embedding import Embedder, model_name
-from rag.retrieval.bm25 import BM25Index, searchable_text
+from rag.retrieval.bm25 import BM25Index
 from rag.retrieval.diversity import mmr
 from rag.retrieval.filters import Where
 from rag.retrieval.fusion import Fused, weighted_rrf, weighted_score_fusion
@@ -20,7 +20,8 @@ _MMR_POOL = 4  # MMR chooses k passages from the best k * _MMR_POOL candidates
 
 
 class Retriever:
-    """Answers queries against one index; the BM25 side is built on first use."""
+    """Answers queries against one index; the BM25 side is derived from the stored term counts on
+    first use (a fraction of a second at 100k passages)."""
 
     def __init__(self, index: IndexStore, embedder: Embedder, settings: Settings) -> None:
         self.index = index
@@ -45,7 +46,7 @@ class Retriever:
 
     @cached_property
     def bm25(self) -> BM25Index:
-        return BM25Index([searchable_text(c) for c in self.index.chunks])
+        return BM25Index(self.index.terms)
 
     def search(
         self,
@@ -72,10 +73,11 @@ class Retriever:
             ranked = [Fused(row, score, None, rank) for rank, (row, score) in enumerate(lexical, start=1)]
         if diverse:
             pool = ranked[: k * _MMR_POOL]
+            rows_in_pool = [f.row for f in pool]
             picked = mmr(
-                [f.row for f in pool],
+                rows_in_pool,
                 [f.score for f in pool],
-                self.index.vectors,
+                self.index.vectors.matrix(rows_in_pool),
                 k,
                 self.settings.mmr_lambda,
             )
@@ -92,7 +94,7 @@ class Retriever:
         vector = self._query_vector(query)
         if rows is None:
             return self.index.search(vector[None], k)[0]
-        scores = self.index.vectors[rows] @ vector
+        scores = self.index.vectors.matrix(rows) @ vector
         best = np.argsort(-scores, kind="stable")[:k]
         return [(int(rows[i]), float(scores[i])) for i in best]
 

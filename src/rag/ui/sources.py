@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from rag.chunking import normalize_whitespace, split_sentences
 from rag.citations import MARKER, cited_sentences, format_marker, marker_numbers, parse_marker
-from rag.retrieval.bm25 import tokenize
+from rag.terms import tokenize
 from rag.types import Answer, Document, Hit
 
 _ADJACENT_CHARS = 40  # passages of one document this close together are one source
