@@ -20,7 +20,9 @@ from rag.embedding.onnx_artefact import (
 )
 from rag.errors import ConfigError, ModelError
 from rag.hashing import file_sha256
+from rag.indexing import update_index
 from rag.model_files import MODEL_DIRNAME
+from tests.fakes import HashEmbedder
 
 pytestmark = pytest.mark.unit
 
@@ -104,3 +106,18 @@ def test_fetch_builds_the_artefact_once(tmp_path: Path, monkeypatch: pytest.Monk
     assert messages[0] == "Building the int8 ONNX model (once, a few minutes)…"
     assert "mean cosine 0.9950 (min 0.9800)" in messages[1] and "usable" in messages[1]
     assert messages[2].endswith("is present and matches its recorded sha256")
+
+
+def test_auto_keeps_the_backend_an_existing_index_was_built_with(tmp_path: Path) -> None:
+    """Building the int8 model after the index must not lock the user out of it: the query has to
+    come from the backend that embedded the passages."""
+    folder = models(tmp_path, usable=True)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("De wijkraad vergadert elke maand in het buurthuis.", encoding="utf-8")
+    settings = auto(folder, embed_dtype="float32").model_copy(
+        update={"corpus_dir": corpus, "index_dir": tmp_path / "index"}
+    )
+    assert resolve_backend(settings) == "onnx-int8"  # no index yet: the faster backend
+    update_index(settings, HashEmbedder())  # recorded as built with PyTorch
+    assert resolve_backend(settings) == "torch"
