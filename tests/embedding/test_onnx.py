@@ -50,8 +50,8 @@ def float32_embedder(embedder: Embedder) -> Embedder:
     return MemoEmbedder(load_embedder(Settings(embed_backend="torch", embed_dtype="float32")))
 
 
-def test_auto_picks_the_onnx_model_when_its_artefact_passed_and_torch_would_run_float32() -> None:
-    settings = Settings(embed_backend="auto", embed_dtype="float32")
+def test_auto_picks_the_onnx_model_where_its_artefact_passed_and_torch_runs_float32(tmp_path: Path) -> None:
+    settings = Settings(embed_backend="auto", embed_dtype="float32", index_dir=tmp_path / "no-index")
     assert resolve_backend(settings) == "onnx-int8"
     embedder = load_embedder(settings)
     assert isinstance(embedder, OnnxEmbedder) and embedder.backend == "onnx-int8"
