@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from rag import store
+from rag.answering import ExtractiveAnswerer
 from rag.config import Settings
-from rag.embedding import Embedder, load_embedder, resolve_backend
+from rag.embedding import Embedder, load_embedder, resolve_backend, sentence_embedder
 from rag.embedding.agreement import DOCUMENTS, QUERIES
 from rag.embedding.base import with_document_prompt
 from rag.embedding.onnx import OnnxEmbedder
@@ -103,3 +104,25 @@ def test_an_index_is_searched_only_with_its_own_backend(
         IndexStoreError, match=r"set RAG_EMBED_BACKEND=onnx-int8 or run `rag index --rebuild`"
     ):
         Retriever.open(onnx_settings, embedder)
+
+
+def test_extractive_answers_score_sentences_with_the_int8_model_and_quote_the_same_facts(
+    sample_retriever: Retriever, embedder: Embedder
+) -> None:
+    """With `auto`, sentences are scored by the int8 model (faster on short inputs) even where the
+    index was embedded by PyTorch; the answers state what the PyTorch-scored ones state."""
+    settings = Settings(embed_backend="auto")
+    scorer = sentence_embedder(settings, embedder)
+    assert scorer.backend == "onnx-int8"
+    assert sentence_embedder(Settings(embed_backend="torch"), embedder) is embedder
+    documents = sample_retriever.index.documents
+    with_onnx, with_torch = ExtractiveAnswerer(scorer, documents), ExtractiveAnswerer(embedder, documents)
+    facts = {
+        "Hoe helpten winkeliers een moeder met schulden?": "fondsje",
+        "Welke drie hoofdtaken heeft de beleidsmedewerker uit Massy?": "Allereerst",
+        "Wie bereidde de maaltijd voor de bijeenkomst in Slotermeer?": "Zina",
+    }
+    for question, fact in facts.items():
+        hits = sample_retriever.search(question)
+        answers = ["".join(a.draft(question, hits, "nl").pieces) for a in (with_onnx, with_torch)]
+        assert all(fact in text for text in answers), (question, answers)

@@ -7,6 +7,7 @@ from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.generative import GenerativeAnswerer
 from rag.answering.search_only import SearchOnly
 from rag.config import Settings
+from rag.embedding import sentence_embedder
 from rag.llm.base import LLM
 from rag.retrieval.retriever import Retriever
 
@@ -17,7 +18,7 @@ def answerer_from_settings(settings: Settings, retriever: Retriever, llm: LLM | 
         return SearchOnly()
     if llm is not None:
         return GenerativeAnswerer(llm, settings.llm_max_answer_tokens)
-    return ExtractiveAnswerer(retriever.embedder, retriever.index.documents)
+    return ExtractiveAnswerer(sentence_embedder(settings, retriever.embedder), retriever.index.documents)
 
 
 __all__ = ["Answerer", "Draft", "ExtractiveAnswerer", "answerer_from_settings"]
