@@ -14,7 +14,7 @@ import streamlit as st
 
 from rag import language, store
 from rag.config import AnswererChoice, Settings
-from rag.embedding import Embedder, load_embedder, model_name, resolve_backend
+from rag.embedding import Embedder, load_embedder, model_name, resolve_backend, sentence_embedder
 from rag.indexing import CorpusDiff, corpus_files, diff_corpus
 from rag.llm import available_answerers
 from rag.retrieval.retriever import Retriever
@@ -25,7 +25,11 @@ def _load_embedder(
     model: str, models_dir: str, backend: str, embedding_key: str, _settings: Settings
 ) -> Embedder:
     language.preload()  # with the model, not during the first question
-    return load_embedder(_settings)
+    embedder = load_embedder(_settings)
+    # The extractive answerer's sentence model (seconds to load) loads while the user reads the
+    # first screen and types, not during the first question.
+    threading.Thread(target=sentence_embedder, args=(_settings, embedder), daemon=True).start()
+    return embedder
 
 
 def embedder(settings: Settings) -> Embedder:
