@@ -7,10 +7,10 @@ For every answerable question with a `fact` in `eval/dev.jsonl` and `eval/answer
 extractive answer from them in turn (interleaved, so load from other jobs hits all variants
 alike), with its sentence cache emptied first:
 
-- *PyTorch, with title*: the index's embedder, each sentence behind `title: <document title> | text:`
+- *PyTorch*: the index's embedder, each sentence behind `title: <document title> | text:`
   (the product before this change);
-- *PyTorch, no title*: the same model, the short `title: none | text:` prompt;
-- *int8 ONNX, no title*: the model `rag model fetch` builds (the product's choice with `auto`).
+- *int8 ONNX*: the model `rag model fetch` builds, same prompt (the product's choice with `auto`);
+- *int8 ONNX, no title*: the short `title: none | text:` prompt (shorter inputs).
 
 Reports draft time p50/p95 and how many answers state the question's fact. Run `rag eval` on
 `eval/answerability.jsonl` with the corpus and the open corpus first: it builds the index.
@@ -42,9 +42,9 @@ def main() -> None:
     from rag.evaluation import read_cases
     from rag.retrieval.retriever import Retriever
 
-    class WithTitle(ExtractiveAnswerer):
+    class NoTitle(ExtractiveAnswerer):
         def _sentence_vectors(self, sentences: list[Sentence]) -> np.ndarray:
-            return self.embedder.encode_documents([(s.title, s.text) for s in sentences])
+            return self.embedder.encode_documents([("", s.text) for s in sentences])
 
     config = settings(index_dir=args.index)
     embedder = load_embedder(config)
@@ -52,9 +52,9 @@ def main() -> None:
     onnx = load_embedder(config.model_copy(update={"embed_backend": "onnx-int8"}))
     documents = retriever.index.documents
     variants: dict[str, ExtractiveAnswerer] = {
-        "PyTorch, with title (before)": WithTitle(embedder, documents),
-        "PyTorch, no title": ExtractiveAnswerer(embedder, documents),
-        "int8 ONNX, no title (auto)": ExtractiveAnswerer(onnx, documents),
+        "PyTorch (before)": ExtractiveAnswerer(embedder, documents),
+        "int8 ONNX (auto)": ExtractiveAnswerer(onnx, documents),
+        "int8 ONNX, no title": NoTitle(onnx, documents),
     }
     cases = [
         case

@@ -121,9 +121,8 @@ class ExtractiveAnswerer:
             yield f"{'' if index == 0 else ' '}{by_place[place].text} [{place[0]}]"
 
     def _sentence_vectors(self, sentences: list[Sentence]) -> np.ndarray:
-        """Document vectors of the sentences, embedding only those not seen recently. Without the
-        title: it is the same for every sentence of a passage and made inputs ~25 % longer."""
-        keys = [("", s.text) for s in sentences]
+        """Document vectors of the sentences, embedding only those not seen recently."""
+        keys = [(s.title, s.text) for s in sentences]
         missing = [key for key in dict.fromkeys(keys) if key not in self._vectors]
         if missing:
             self._vectors.update(zip(missing, self.embedder.encode_documents(missing), strict=True))
