@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from rag.llm import llm_from_settings
 from rag.pipeline import Assistant
 from rag.retrieval.retriever import Retriever
 from tests.fakes import HashEmbedder
+from tests.network import free_port
 from tests.ollama_server import FakeOllama
 
 pytestmark = pytest.mark.unit
@@ -32,9 +32,7 @@ def retriever(tmp_path: Path, hash_embedder: HashEmbedder) -> Retriever:
 
 
 def dead_host() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def chosen(retriever: Retriever, **settings: object) -> Assistant:

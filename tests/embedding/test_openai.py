@@ -7,7 +7,6 @@ the manifest, `rag index` / `search` / `doctor` / `status`).
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +28,7 @@ from rag.errors import ConfigError, EmbeddingError
 from rag.indexing import update_index
 from rag.openai_api import Server
 from tests.llama_server import ALIAS, SMOLLM2, LlamaServer
+from tests.network import free_port
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()
@@ -155,7 +155,7 @@ def test_a_rejected_key_and_a_too_long_chunk_name_their_fix(llama_server: LlamaS
 
 
 def test_no_server_says_start_it_after_the_retries(tmp_path: Path) -> None:
-    dead = f"http://127.0.0.1:{_free_port()}/v1"
+    dead = f"http://127.0.0.1:{free_port()}/v1"
     settings = Settings(embed_backend="openai", embed_openai_base_url=dead, embed_openai_model=ALIAS)
 
     with pytest.raises(
@@ -169,7 +169,7 @@ def test_no_server_says_start_it_after_the_retries(tmp_path: Path) -> None:
 def test_a_server_that_comes_up_during_the_retries_is_used(tmp_path: Path) -> None:
     """Connection refused at first (a server restarting): the retries wait for it."""
     assert SMOLLM2 is not None
-    port = _free_port()
+    port = free_port()
     started: list[LlamaServer] = []
     thread = threading.Thread(target=lambda: started.append(LlamaServer(SMOLLM2, api_key="k", port=port)))
     thread.start()
@@ -259,9 +259,3 @@ def test_vectors_of_another_dimension_mid_build_stop_it(scripted: ThreadingHTTPS
 
     with pytest.raises(EmbeddingError, match=r"returned 3-dimensional vectors, earlier ones had 4"):
         remote.encode_queries(["een", "twee", "drie"])
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

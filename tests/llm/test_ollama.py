@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-
 import httpx
 import ollama
 import pytest
 
 from rag.errors import LLMError
 from rag.llm.ollama import OllamaLLM
+from tests.network import free_port
 from tests.ollama_server import FakeOllama
 
 pytestmark = pytest.mark.unit
@@ -35,10 +34,7 @@ def make_llm(host: str, model: str = "gemma3:4b", timeout: float = 10.0) -> Olla
 @pytest.fixture
 def dead_host() -> str:
     """An address where nothing listens: the port was free a moment ago."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def test_stream_yields_pieces_in_order_and_sends_options(fake_ollama: FakeOllama) -> None:

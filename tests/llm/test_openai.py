@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from rag.llm import available_answerers
 from rag.llm.openai import OpenAILLM
 from rag.openai_api import Server
 from tests.llama_server import ALIAS, LlamaServer
+from tests.network import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -54,10 +54,7 @@ def make_llm(
 @pytest.fixture
 def dead_url() -> str:
     """An address where nothing listens: the port was free a moment ago."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1"
+    return f"http://127.0.0.1:{free_port()}/v1"
 
 
 def test_streams_the_answer_piece_by_piece(llama_server: LlamaServer) -> None:

@@ -10,7 +10,6 @@ import html
 import json
 import re
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from rag.ui.highlight import escape_markdown
 from rag.ui.sources import Source, sourced_answer
 from rag.ui.texts import Texts
 from tests.files import CORPUS, ROOT, render_text, tesseract_missing
+from tests.network import free_port
 from tests.ollama_server import FakeOllama
 
 pytestmark = pytest.mark.integration
@@ -269,11 +269,8 @@ def test_english_interface(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @uses_app
 def test_unreachable_ollama_shows_the_fix_and_still_the_passages(monkeypatch: pytest.MonkeyPatch) -> None:
-    with socket.socket() as probe:  # a port where nothing listens
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     monkeypatch.setenv("RAG_ANSWERER", "ollama")
-    monkeypatch.setenv("OLLAMA_HOST", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("OLLAMA_HOST", f"http://127.0.0.1:{free_port()}")  # nothing listens there
     at = ask(start(), QUESTION)
 
     [error] = [e.value for e in at.error]

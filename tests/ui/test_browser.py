@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.files import CORPUS, ROOT
+from tests.network import free_port
 from tests.ollama_server import FakeOllama
 
 pytestmark = pytest.mark.browser
@@ -64,12 +64,6 @@ if not CHROMIUM.exists():
 playwright = pytest.importorskip("playwright.sync_api", reason="the dev extra installs playwright")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _wait_healthy(url: str, server: subprocess.Popen, log: Path, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -102,7 +96,7 @@ def app(
     base = tmp_path_factory.mktemp("browser")
     shutil.copytree(CORPUS, base / "corpus")
     (base / "corpus" / MALICIOUS_NAME).write_text(MALICIOUS, encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("RAG_") and k != "OLLAMA_HOST"},
         "RAG_ANSWERER": "extractive",
