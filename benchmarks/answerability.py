@@ -40,52 +40,24 @@ QUESTION_SETS = (
 RECORDS = RESULTS / "answerability_signals.json"
 QA_PROMPT = "task: question answering | query: "
 K = 5
+# The product's signals, in the product model's order; each candidate adds to them.
+PRODUCT = [
+    "similarity",
+    "above_background",
+    "term_coverage",
+    "name_coverage",
+    "expected_kind_found",
+    "english",
+]
 CANDIDATES = {
     "similarity only (the old gate)": ["similarity"],
     "similarity + above background": ["similarity", "above_background"],
-    "product signals": [
-        "similarity",
-        "above_background",
-        "term_coverage",
-        "name_coverage",
-        "expected_kind_found",
-        "english",
-    ],
-    "product signals + sentence": [
-        "similarity",
-        "above_background",
-        "term_coverage",
-        "name_coverage",
-        "expected_kind_found",
-        "english",
-        "sentence",
-    ],
-    "product signals + QA prompt": [
-        "similarity",
-        "above_background",
-        "term_coverage",
-        "name_coverage",
-        "expected_kind_found",
-        "english",
-        "qa_similarity",
-    ],
-    "product signals + lexical specificity": [
-        "similarity",
-        "above_background",
-        "term_coverage",
-        "name_coverage",
-        "expected_kind_found",
-        "english",
-        "unknown_terms",
-        "missing_specific",
-    ],
+    "product signals": PRODUCT,
+    "product signals + sentence": [*PRODUCT, "sentence"],
+    "product signals + QA prompt": [*PRODUCT, "qa_similarity"],
+    "product signals + lexical specificity": [*PRODUCT, "unknown_terms", "missing_specific"],
     "all": [
-        "similarity",
-        "above_background",
-        "term_coverage",
-        "name_coverage",
-        "expected_kind_found",
-        "english",
+        *PRODUCT,
         "sentence",
         "qa_similarity",
         "qa_above_background",
