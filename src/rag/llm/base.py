@@ -16,6 +16,8 @@ from rag.types import Message
 # token, multilingual ones (Gemma, Llama 3) more. Dividing by 2.5 overcounts for all of them, so a
 # prompt built from the estimate fits.
 CHARS_PER_TOKEN = 2.5
+# Seconds a backend's `is_available` probe may take: it must not hold up the start of a chat.
+PROBE_TIMEOUT = 2.0
 
 
 def estimate_tokens(text: str) -> int:

@@ -13,10 +13,8 @@ import ollama
 
 from rag.config import Settings
 from rag.errors import LLMError
-from rag.llm.base import estimate_tokens
+from rag.llm.base import PROBE_TIMEOUT, estimate_tokens
 from rag.types import Message
-
-PROBE_TIMEOUT = 2.0  # seconds; `is_available` must not hold up the start of a chat
 
 
 class OllamaLLM:

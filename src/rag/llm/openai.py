@@ -16,11 +16,9 @@ import httpx
 
 from rag.config import Settings
 from rag.errors import LLMError
-from rag.llm.base import estimate_tokens
+from rag.llm.base import PROBE_TIMEOUT, estimate_tokens
 from rag.openai_api import Server, error_detail, served_models
 from rag.types import Message
-
-PROBE_TIMEOUT = 2.0  # seconds; `is_available` must not hold up the start of a chat
 
 
 class OpenAILLM:
