@@ -28,10 +28,10 @@ _REFERRING = frozenset(
     "he she they him her them his their its it there "
     "andere overige anders other others else rest".split()
 )
-# "dat", "die", "this" point back as a pronoun ("Kan dat ook?") or before a noun ("dat voorstel"),
-# not when they open a clause ("Klopt het dat ik …", "spullen die ik vind", "the form that I need").
 # Content words before a pronoun that can be what it stands for.
 _ANTECEDENT_WORDS = 2
+# "dat", "die", "this" point back as a pronoun ("Kan dat ook?") or before a noun ("dat voorstel"),
+# not when they open a clause ("Klopt het dat ik …", "spullen die ik vind", "the form that I need").
 _DEMONSTRATIVES = frozenset("dat dit die deze this that these those".split())
 _SUBJECTS = frozenset(
     "ik je jij u we wij men er de het een mijn zijn haar hun onze uw i you the a an my".split()
@@ -50,7 +50,7 @@ _ASKING_VERBS = frozenset(
 _ELSE = frozenset("else anders".split())
 _SOMEONE = frozenset("someone somebody anyone anybody something anything iemand niemand iets".split())
 _ADJECTIVES_OF_OTHERNESS = frozenset("andere other".split())
-_DEICTIC_NOUNS = frozenset("moment ogenblik jaar week maand keer year month week time moment".split())
+_DEICTIC_NOUNS = frozenset("moment ogenblik jaar week maand keer year month time".split())
 # "hoe lang", "how many": still the question word, so "zijn" after them is the verb.
 _QUESTION_WORD_TAILS = frozenset("lang laat vaak veel oud groot hoog duur long often many much old".split())
 # "En …" continues the previous question ("En in de zorg?", "And for children?") …

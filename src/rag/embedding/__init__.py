@@ -33,14 +33,13 @@ def resolve_backend(settings: Settings) -> Backend:
     """
     if settings.embed_backend != "auto":
         return settings.embed_backend
-    onnx_usable = _default_model(settings) and usable_artefact(onnx_dir(settings.models_dir))
     indexed = _indexed_backend(settings)
-    if indexed == "torch":
+    if indexed == "torch" or not (
+        _default_model(settings) and usable_artefact(onnx_dir(settings.models_dir))
+    ):
         return "torch"
-    if indexed == "onnx-int8" and onnx_usable:
+    if indexed == "onnx-int8":
         return "onnx-int8"
-    if not onnx_usable:
-        return "torch"
     from rag.embedding.pytorch import choose_dtype
 
     return "torch" if choose_dtype(settings.embed_dtype) == "bfloat16" else "onnx-int8"
@@ -50,10 +49,19 @@ def _indexed_backend(settings: Settings) -> str | None:
     """The backend the live index was embedded with, or None without a readable index."""
     from rag import store
 
+    build = store.current_build_name(settings.index_dir)
     try:
-        return store.read_manifest(settings.index_dir).backend if store.exists(settings.index_dir) else None
+        return _backend_of_build(settings.index_dir, build) if build else None
     except (IndexStoreError, OSError, TypeError, ValueError):
         return None  # a damaged index is reported by whoever opens it, with its fix
+
+
+@lru_cache(maxsize=8)
+def _backend_of_build(index_dir: Path, build: str) -> str:
+    """Read once per build: the chat asks on every rerun, and a manifest lists every file."""
+    from rag import store
+
+    return store.read_manifest(index_dir).backend
 
 
 def load_embedder(settings: Settings) -> Embedder:
@@ -77,10 +85,10 @@ def load_embedder(settings: Settings) -> Embedder:
 
 def sentence_embedder(settings: Settings, embedder: Embedder) -> Embedder:
     """The embedder that scores single sentences for extractive answers: with RAG_EMBED_BACKEND
-    auto, the int8 ONNX model when `rag model fetch` built a usable one, else `embedder`. On short
-    sentences it is 2-3x faster than PyTorch even where PyTorch runs bfloat16 (benchmarks/README.md);
-    a sentence's score is only compared with its neighbours' from the same model, so it need not
-    match the index's backend."""
+    auto, the int8 ONNX model when `rag model fetch` built a usable one, else `embedder`. It drafts
+    faster than PyTorch even where PyTorch runs bfloat16 (p95 1.45x, same facts stated;
+    benchmarks/README.md); a sentence's score is only compared with its neighbours' from the same
+    model, so it need not match the index's backend."""
     if settings.embed_backend != "auto" or embedder.backend == "onnx-int8" or not _default_model(settings):
         return embedder
     directory = onnx_dir(settings.models_dir)
@@ -89,7 +97,7 @@ def sentence_embedder(settings: Settings, embedder: Embedder) -> Embedder:
 
 @lru_cache(maxsize=2)
 def _onnx_embedder(directory: Path, model_id: str) -> Embedder:
-    """One int8 model per process, shared by every chat session (~0.3 GB, 1-2 s to load)."""
+    """One int8 model per process, shared by every chat session (390 MB on disk, seconds to load)."""
     from rag.embedding.onnx import OnnxEmbedder
 
     return OnnxEmbedder(directory, model_id=model_id)
