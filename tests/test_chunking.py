@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from rag.chunking import chunk_document, normalize_whitespace, split_sentences
 from rag.loaders import discover, load_document
+from rag.terms import searchable_text
 from rag.types import Chunk, Document
 from tests.files import CORPUS
 
@@ -62,7 +63,9 @@ def assert_well_formed(doc: Document, chunks: list[Chunk], size: int) -> None:
         assert normalise(span) == chunk.text
         assert chunk.start == 0 or text[chunk.start - 1].isspace(), f"word cut at {chunk.start}"
         assert chunk.end == len(text) or text[chunk.end].isspace(), f"word cut at {chunk.end}"
-        assert len(span) <= size or " " not in chunk.text, f"{len(span)} > {size}: {chunk.text!r}"
+        # Headings stay with their text: only the body is held to `size`.
+        assert len(chunk.body) <= size or " " not in chunk.body, f"{len(chunk.body)} > {size}: {chunk.text!r}"
+        assert chunk.text.endswith(chunk.body)
         assert chunk.doc == doc.path and chunk.title == doc.title
         assert chunk.page == doc.page_at(chunk.start)
     starts = [c.start for c in chunks]
@@ -201,7 +204,7 @@ def test_zero_overlap_means_adjacent_chunks() -> None:
 
 
 def test_overlap_does_not_cross_a_heading() -> None:
-    doc = doc_of(f"# Eerste deel\n\n{sentences_text(3)}\n\n# Tweede deel\n\n{sentences_text(3)}")
+    doc = doc_of(f"# Eerste deel\n\n{sentences_text(8)}\n\n# Tweede deel\n\n{sentences_text(8)}")
 
     chunks = chunk_document(doc, 1000, 500)
 
@@ -235,7 +238,7 @@ Na een jaar kijken we terug.
 
 
 def test_markdown_heading_path_and_heading_text_in_first_chunk() -> None:
-    chunks = chunk_document(doc_of(MARKDOWN, "plan.md"), 1000, 150)
+    chunks = chunk_document(doc_of(MARKDOWN, "plan.md"), 150, 30)  # no section under 150 / 4
 
     assert [(c.headings, c.text[:30]) for c in chunks] == [
         (("Participatieplan", "Inleiding"), "# Participatieplan ## Inleidin"),
@@ -274,24 +277,75 @@ def test_plain_heading_directly_followed_by_text_and_sections_kept_apart() -> No
     chunks = chunk_document(MASSY, 1000, 150)
 
     headings = [c.headings for c in chunks]
-    assert ("Mijn werk voor de gemeente",) in headings
-    assert ("Back Home Actie Plan",) in headings
-    assert headings[0] == ()  # the `Key: value` header block is not a section heading
+    assert headings == [
+        (),
+        ("Ervaringen in Nederland",),
+        ("Ervaringen in Nederland",),
+        ("Back Home Actie Plan",),
+    ]
+    # The `Key: value` header block is not a section heading; it and the short first section
+    # ("Mijn werk voor de gemeente", under a quarter of the size) make one passage.
+    assert chunks[0].text.startswith("Jaar van deelname") and "Mijn werk voor de gemeente" in chunks[0].body
     for chunk in chunks:
-        others = {"Ervaringen in Nederland", "Back Home Actie Plan", "Mijn werk voor de gemeente"}
-        others -= set(chunk.headings)
+        others = {"Ervaringen in Nederland", "Back Home Actie Plan"} - set(chunk.headings)
         assert not any(name in chunk.text for name in others), chunk.text[:60]
 
 
-def test_html_and_docx_headings_reach_the_chunks(tmp_path: Path) -> None:
+def test_html_headings_reach_the_chunks(tmp_path: Path) -> None:
     (tmp_path / "p.html").write_text(
         "<h1>Wijkbudget</h1><p>Inleiding.</p><h2>Regels</h2><p>Max €500 per plan.</p>"
     )
     doc = load_document(tmp_path / "p.html", tmp_path)
 
-    chunks = chunk_document(doc, 1000, 0)
+    chunks = chunk_document(doc, 40, 0)
 
     assert [c.headings for c in chunks] == [("Wijkbudget",), ("Wijkbudget", "Regels")]
+
+
+def test_docx_heading_styles_reach_the_chunks(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Participatieverordening", level=1)
+    document.add_heading("Inspraak", level=2)
+    document.add_paragraph("Iedere ingezetene kan een zienswijze geven op een ontwerpbesluit.")
+    document.add_heading("Uitdaagrecht", level=2)
+    document.add_paragraph("Een groep bewoners kan vragen een taak van de gemeente over te nemen.")
+    document.save(str(tmp_path / "v.docx"))
+
+    chunks = chunk_document(load_document(tmp_path / "v.docx", tmp_path), 100, 0)
+
+    assert [(c.headings, c.body[:20]) for c in chunks] == [
+        (("Participatieverordening", "Inspraak"), "Iedere ingezetene ka"),
+        (("Participatieverordening", "Uitdaagrecht"), "Een groep bewoners k"),
+    ]
+
+
+def test_pdf_bookmarks_become_the_heading_path(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    for level, heading, body in [
+        (0, "Wijkvisie Noord", "Dit document beschrijft de wijkvisie voor Noord."),
+        (1, "Groen en spelen", "Er komen drie nieuwe speelplekken bij de school."),
+        (1, "Verkeer", "De Dorpsstraat wordt een fietsstraat met een snelheid van 30 km/u."),
+    ]:
+        pdf.add_page()
+        pdf.start_section(heading, level=level)
+        pdf.multi_cell(0, 10, f"{heading}\n{body}", new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(tmp_path / "visie.pdf"))
+    doc = load_document(tmp_path / "visie.pdf", tmp_path)
+
+    chunks = chunk_document(doc, 100, 0)
+
+    assert [(c.headings, c.page) for c in chunks] == [
+        (("Wijkvisie Noord",), 1),
+        (("Wijkvisie Noord", "Groen en spelen"), 2),
+        (("Wijkvisie Noord", "Verkeer"), 3),
+    ]
+    assert chunks[2].context == "visie › Wijkvisie Noord › Verkeer" or chunks[2].context.endswith("› Verkeer")
+    assert chunks[2].body.startswith("De Dorpsstraat wordt een fietsstraat")
 
 
 # --- pages, ids, junk --------------------------------------------------------------------------
@@ -326,7 +380,7 @@ def test_ids_are_stable_unique_and_follow_content() -> None:
 def test_chunks_of_only_punctuation_are_dropped() -> None:
     assert chunk_document(doc_of("* * *\n\n— — —\n\n..."), 1000, 0) == []
 
-    chunks = chunk_document(doc_of("Tekst.\n\n# * * *\n\n---"), 1000, 0)
+    chunks = chunk_document(doc_of("Tekst.\n\n# * * *\n\n---"), 20, 0)
     assert [c.text for c in chunks] == ["Tekst."]
 
 
@@ -384,3 +438,85 @@ def test_chunk_offsets_map_to_the_exact_text_and_never_cut_a_word(text, size, ov
     for chunk in chunks:
         covered.update(range(chunk.start, chunk.end))
     assert all(i in covered for i, ch in enumerate(text) if ch.isalnum()), "text left out of every chunk"
+
+
+# --- context: what a passage belongs to -----------------------------------------------------------
+
+STATUTE = """# Participatieverordening Noord
+
+### Hoofdstuk 2
+
+#### Inspraak
+
+### Artikel 4
+
+Het college stelt inwoners in staat hun mening te geven over elk voorgenomen besluit dat hen raakt, \
+ruim voordat het besluit valt.
+
+### Artikel 5
+
+1. Een verzoek om uitdaagrecht bevat ten minste:
+
+a. de naam en het adres van de indieners;
+
+b. de taak die zij willen overnemen;
+
+c. een begroting van de kosten en de manier waarop de buurt meedoet.
+
+2. Het college beslist binnen acht weken.
+"""
+
+
+def test_statute_divisions_nest_and_name_each_passage() -> None:
+    chunks = chunk_document(doc_of(STATUTE, "verordening.md"), 200, 0)
+
+    first = chunks[0]
+    assert first.headings == ("Participatieverordening Noord", "Hoofdstuk 2 Inspraak", "Artikel 4")
+    assert first.context == "Test › Participatieverordening Noord › Hoofdstuk 2 Inspraak › Artikel 4"
+    assert first.body.startswith("Het college stelt inwoners")  # heading lines are context, not body
+    assert first.text.startswith("# Participatieverordening Noord ### Hoofdstuk 2")  # the quote is whole
+    assert all(c.headings[:2] == first.headings[:2] for c in chunks)
+
+
+def test_a_list_keeps_its_lead_in() -> None:
+    chunks = chunk_document(doc_of(STATUTE, "verordening.md"), 200, 0)
+
+    with_items = [c for c in chunks if "de taak die zij willen overnemen" in c.text]
+    assert len(with_items) == 1
+    (items,) = with_items
+    # The lead-in is never left behind at the end of the previous passage …
+    assert not any(c.text.endswith("ten minste:") for c in chunks)
+    # … and a passage that starts inside the list names it as context.
+    assert "Een verzoek om uitdaagrecht bevat ten minste: a. de naam" in items.text
+    (later,) = [c for c in chunks if c.text.startswith("c. een begroting")]
+    assert later.lead == "Een verzoek om uitdaagrecht bevat ten minste:"
+    assert "ten minste:" in searchable_text(later) and "ten minste" not in later.text
+
+
+def test_list_lead_in_is_context_of_every_later_passage_of_the_list() -> None:
+    items = "\n\n".join(
+        f"- punt {n}: bewoners beslissen mee over de inrichting van plein {n}." for n in range(12)
+    )
+    doc = doc_of(
+        f"# Plan\n\nDe gemeente belooft het volgende:\n\n{items}\n\nDaarna volgt de evaluatie.", "p.md"
+    )
+
+    chunks = chunk_document(doc, 200, 0)
+
+    inside = [c for c in chunks if c.text.startswith("- punt")]
+    assert inside and all(c.lead == "De gemeente belooft het volgende:" for c in inside)
+    assert all(c.context == "Test › Plan › De gemeente belooft het volgende:" for c in inside)
+    assert "Daarna volgt de evaluatie." in chunks[-1].text
+
+
+def test_tiny_sections_merge_with_the_next_and_keep_the_shared_path() -> None:
+    doc = doc_of(
+        f"# Wet\n\n## Artikel 1\n\nDeze wet heet Wet wijkraden.\n\n## Artikel 2\n\n{sentences_text(12)}",
+        "w.md",
+    )
+
+    chunks = chunk_document(doc, 1000, 0)
+
+    assert len(chunks) == 1  # "Artikel 1" is under a quarter of the size
+    assert chunks[0].headings == ("Wet",)
+    assert "## Artikel 1 Deze wet heet Wet wijkraden. ## Artikel 2" in chunks[0].body

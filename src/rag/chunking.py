@@ -1,10 +1,13 @@
 """Split a document into passages that follow its structure: sections, paragraphs, sentences.
 
-A chunk never starts inside a section and runs on into the next: every heading starts a new chunk
-(a heading directly followed by a sub-heading stays with it), so a passage and its heading path
-agree. Within a section, sentences are packed up to `size` characters; when a section needs
+Every heading starts a new chunk (a heading directly followed by a sub-heading stays with it), so
+a passage and its heading path agree; only a tiny section (under a quarter of `size`, such as a
+one-line statute article) runs on into the next, and the chunk then carries the heading path the
+two share. Within a section, sentences are packed up to `size` characters; when a section needs
 several chunks, each next chunk repeats the previous chunk's last sentence(s) (at most `overlap`
-characters) so a statement cut at a boundary is still found whole.
+characters) so a statement cut at a boundary is still found whole. A list's lead-in sentence
+("De aanvraag bevat:") is never left at the end of a chunk whose next one holds the list, and a
+chunk that starts inside a list carries the lead-in as context (`Chunk.lead`).
 
 Headings are Markdown `#` lines (the loaders write HTML and DOCX headings that way too). A text
 without any `#` heading gets heuristic headings instead: a short line standing at the start of
@@ -25,8 +28,11 @@ _MAX_PLAIN_HEADING = 80
 _CONTENT_LINE = re.compile(r"^[^\S\n]*(\S(?:[^\n]*\S)?)", re.MULTILINE)
 _MD_HEADING = re.compile(r"(#{1,6})\s+(.*?)[\s#]*$")
 _FENCE = re.compile(r"```|~~~")
-_LIST_ITEM = re.compile(r"(?:[-*+•▪–]|\d{1,3}[.)])\s")
+# Bullets, numbered items ("1.", "2)", statutes' "1°") and lettered items ("a.", "b)").
+_LIST_ITEM = re.compile(r"(?:([-*+•▪–])|(\d{1,3}(?:[.)]|°\.?))|([a-z]{1,2}[.)]))\s")
 _KEY_VALUE = re.compile(r"[^\W\d][\w ]{0,40}:\s")
+# Divisions of Dutch statutes and regulations, outermost first ("§ 3" is a paragraaf).
+_DIVISIONS = ("boek", "deel", "titel", "hoofdstuk", "afdeling", "paragraaf", "§", "artikel")
 _CLOSING = "\"'”’»)]"
 _OPENING = "\"'“‘«(["
 _NO_HEADING_END = ".,;:!…"
@@ -50,6 +56,8 @@ class _Unit(NamedTuple):
     end: int
     headings: tuple[str, ...]
     is_heading: bool = False
+    lead: str = ""  # for a list item's sentences: the sentence that introduces the list
+    introduces: bool = False  # a paragraph's last sentence ending in ":", followed by a list
 
 
 def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
@@ -60,16 +68,20 @@ def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
         text = normalize_whitespace(doc.text[start:end])
         if not any(ch.isalnum() for ch in text):
             continue
+        headings = _shared_path(units)
+        body = next((u for u in units if not _names_heading_of(u, headings)), units[-1])
         chunks.append(
             Chunk(
                 id=_chunk_id(doc.path, start, end, text),
                 doc=doc.path,
                 title=doc.title,
-                headings=units[-1].headings,
+                headings=headings,
                 start=start,
                 end=end,
                 text=text,
                 page=doc.page_at(start),
+                lead=units[0].lead,
+                body_offset=len(normalize_whitespace(doc.text[start : body.start])) + (body.start > start),
             )
         )
     return chunks
@@ -87,6 +99,21 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     sentence; abbreviations such as "bijv." and initials do not.
     """
     return [(unit.start, unit.end) for unit in _units(text, size=len(text))]
+
+
+def _shared_path(units: list[_Unit]) -> tuple[str, ...]:
+    """The heading path every section of the chunk lies in (one section: its own path)."""
+    paths = [u.headings for u in units if not u.is_heading] or [units[-1].headings]
+    shared = paths[0]
+    for path in paths[1:]:
+        length = next((i for i, (a, b) in enumerate(zip(shared, path, strict=False)) if a != b), None)
+        shared = shared[: min(len(shared), len(path)) if length is None else length]
+    return shared
+
+
+def _names_heading_of(unit: _Unit, headings: tuple[str, ...]) -> bool:
+    """A heading line already said by the chunk's heading path (so not part of its body)."""
+    return unit.is_heading and headings[: len(unit.headings)] == unit.headings
 
 
 def _chunk_id(path: str, start: int, end: int, text: str) -> str:
@@ -126,14 +153,22 @@ def _units(text: str, size: int) -> list[_Unit]:
     markdown = any(_markdown_heading(0, line) for line in lines)
     find_heading = _markdown_heading if markdown else _plain_heading_finder(lines)
     units: list[_Unit] = []
-    path: tuple[tuple[int, str], ...] = ()  # (level, heading) of the enclosing headings
+    path: tuple[tuple[float, str], ...] = ()  # (level, heading) of the enclosing headings
     names: tuple[str, ...] = ()
     block: list[_Line] = []
     in_fence = False
+    lists = _ListTracker()
 
     def flush() -> None:
         if block:
-            units.extend(_sentences(text, block[0].start, block[-1].end, size, names))
+            lead = lists.enter(block[0].text)
+            sentences = [
+                u._replace(lead=lead) for u in _sentences(text, block[0].start, block[-1].end, size, names)
+            ]
+            last = normalize_whitespace(text[sentences[-1].start : sentences[-1].end])
+            lists.after(last)
+            sentences[-1] = sentences[-1]._replace(introduces=last.endswith(":"))
+            units.extend(sentences)
             block.clear()
 
     for index, line in enumerate(lines):
@@ -143,13 +178,72 @@ def _units(text: str, size: int) -> list[_Unit]:
         if line.starts_paragraph or heading or _LIST_ITEM.match(line.text):
             flush()
         if heading:
-            path = (*(outer for outer in path if outer[0] < heading[0]), heading)
+            level = _level(*heading)
+            if units and units[-1].is_heading and path and _names_bare_division(path[-1], heading[1], level):
+                # "### Hoofdstuk 2" directly followed by "#### Bezwaar": the chapter's name
+                path = (*path[:-1], (path[-1][0], f"{path[-1][1]} {heading[1]}"))
+                units[-1] = units[-1]._replace(headings=tuple(name for _, name in path))
+            else:
+                path = (*(outer for outer in path if outer[0] < level), (level, heading[1]))
             names = tuple(name for _, name in path)
             units.append(_Unit(line.start, line.end, names, is_heading=True))
+            lists.reset()
         else:
             block.append(line)
     flush()
     return units
+
+
+class _ListTracker:
+    """Which sentence introduces the list a paragraph belongs to, paragraph by paragraph.
+
+    A paragraph ending in ":" introduces what follows; list items of the kind that comes first
+    after it (bullets, numbers or letters) belong to it, until ordinary prose or an item of
+    another kind (the next numbered clause after a lettered sub-list) ends the list.
+    """
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.pending = ""  # a lead-in whose list has not started yet
+        self.lead = ""
+        self.kind = 0
+
+    def enter(self, first_line: str) -> str:
+        """The lead-in of the list this paragraph is an item of, or ""."""
+        match = _LIST_ITEM.match(first_line)
+        kind = match.lastindex or 0 if match else 0
+        if self.pending and kind:
+            self.lead, self.kind, self.pending = self.pending, kind, ""
+        elif not kind or kind != self.kind:
+            self.lead, self.kind = "", 0
+        return self.lead
+
+    def after(self, last_sentence: str) -> None:
+        """Remember a lead-in: the paragraph's last sentence, when it ends in a colon."""
+        self.pending = last_sentence if last_sentence.endswith(":") else ""
+
+
+def _level(level: int, name: str) -> float:
+    """A heading's depth: its Markdown level, refined by the legal division it names, so statutes
+    and regulations whose headings are all "###" still nest (Hoofdstuk › Afdeling › Artikel); any
+    other heading nests inside the divisions of its own level."""
+    division = _division(name)
+    return level + ((_DIVISIONS.index(division) + 1) / 10 if division else 0.9)
+
+
+def _division(name: str) -> str:
+    first = name.split(maxsplit=1)[0].lower() if name.strip() else ""
+    return first if first in _DIVISIONS else ""
+
+
+def _names_bare_division(outer: tuple[float, str], name: str, level: float) -> bool:
+    """`name`, a heading right after the bare division `outer` ("Hoofdstuk 2", "Afdeling 3.1")
+    and a Markdown level deeper, is that division's name ("Bezwaar en beroep"), not a section."""
+    division_level, division = outer
+    bare = bool(_division(division)) and len(division.split()) == 2
+    return bare and not _division(name) and level - division_level > 0.5
 
 
 def _markdown_heading(_index: int, line: _Line) -> tuple[int, str] | None:
@@ -242,21 +336,38 @@ def _pieces(text: str, start: int, end: int, size: int, headings: tuple[str, ...
 
 
 def _pack(units: list[_Unit], size: int, overlap: int) -> list[list[_Unit]]:
-    """Group consecutive units into chunks: a new one at each heading or when `size` is reached."""
+    """Group consecutive units into chunks: a new one at each heading (unless the section so far
+    is tiny) or when `size` is reached (before a list's lead-in rather than after it)."""
     chunks: list[list[_Unit]] = []
     current: list[_Unit] = []
     for unit in units:
         has_body = any(not u.is_heading for u in current)
-        if current and unit.is_heading and has_body:
+        tiny = current and unit.end - current[0].start <= size and _section_length(current) < size // 4
+        if current and unit.is_heading and has_body and not tiny:
             chunks.append(current)
             current = []
-        elif current and unit.end - current[0].start > size:
-            chunks.append(current)
-            current = _overlap(current, unit, size, overlap)
+        elif has_body and unit.end - current[0].start > size:  # headings stay with their text
+            if unit.lead and len(current) > 1 and _is_lead_in(current[-1], unit):
+                chunks.append(current[:-1])
+                current = current[-1:]
+            else:
+                chunks.append(current)
+                current = _overlap(current, unit, size, overlap)
         current.append(unit)
     if current:
         chunks.append(current)
     return chunks
+
+
+def _section_length(units: list[_Unit]) -> int:
+    """Characters of the last section in `units`, from its heading (or the first unit) on."""
+    start = next((u.start for u in reversed(units) if u.is_heading), units[0].start)
+    return units[-1].end - start
+
+
+def _is_lead_in(unit: _Unit, item: _Unit) -> bool:
+    """`unit` is the sentence that introduces the list that `item` (the next unit) starts."""
+    return unit.introduces and bool(item.lead)
 
 
 def _overlap(previous: list[_Unit], unit: _Unit, size: int, overlap: int) -> list[_Unit]:

@@ -335,7 +335,7 @@ def _embed(embedder: Embedder, chunks: list[Chunk], progress: Progress | None) -
         progress("embedding", 0, len(order))
     for begin in range(0, len(order), _EMBED_BLOCK):
         rows = order[begin : begin + _EMBED_BLOCK]
-        vectors[rows] = embedder.encode_documents([(chunks[i].title, chunks[i].text) for i in rows])
+        vectors[rows] = embedder.encode_documents([(chunks[i].context, chunks[i].body) for i in rows])
         if progress:
             progress("embedding", min(begin + _EMBED_BLOCK, len(order)), len(order))
     return vectors

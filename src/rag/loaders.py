@@ -2,9 +2,9 @@
 
 Every failure a user can fix (empty file, binary file, damaged PDF or image, broken DOCX, a scan
 without Tesseract) becomes a `DocumentError` with a short reason, so an index build can skip the
-file and say why. HTML and DOCX headings are written as Markdown `#` lines so the chunker sees the
-same structure for every format. Scans (images, and PDF pages without a usable text layer) are
-read by `rag.ocr` when the caller passes an `Ocr`.
+file and say why. HTML and DOCX headings, and the lines a PDF's bookmarks point at, are written
+as Markdown `#` lines so the chunker sees the same structure for every format. Scans (images, and
+PDF pages without a usable text layer) are read by `rag.ocr` when the caller passes an `Ocr`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import docx
 import pypdf
@@ -255,6 +255,8 @@ def _read_pdf(data: bytes, relative: str, sha256: str, ocr: Ocr | None) -> _Extr
             raise DocumentError(relative, "the PDF is password-protected")
         pages = [(page.extract_text() or "").strip() for page in reader.pages]
         title = _clean((reader.metadata.title or "") if reader.metadata else "")
+        for page, level, heading in _pdf_outline(reader):
+            pages[page] = _mark_heading(pages[page], level, heading)
     except DocumentError:
         raise
     except Exception as error:  # noqa: BLE001 - pypdf raises many exception types on damaged files
@@ -270,6 +272,32 @@ def _read_pdf(data: bytes, relative: str, sha256: str, ocr: Ocr | None) -> _Extr
         raise DocumentError(relative, f"the PDF has no extractable text{hint}")
     text, starts = _join_pages(pages)
     return _Extracted(text, title, starts, tuple(sorted(i + 1 for i in recognised)))
+
+
+def _pdf_outline(reader: pypdf.PdfReader) -> list[tuple[int, int, str]]:
+    """(page index, level, title) of each bookmark: the PDF's own table of contents."""
+    entries: list[tuple[int, int, str]] = []
+
+    def walk(items: list[Any], level: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+                continue
+            page = reader.get_destination_page_number(item)
+            if page is not None and 0 <= page < len(reader.pages) and _clean(item.title or ""):
+                entries.append((page, min(level, 6), _clean(item.title)))
+
+    walk(reader.outline, 1)
+    return entries
+
+
+def _mark_heading(page: str, level: int, heading: str) -> str:
+    """The first line of `page` that reads as `heading`, written as a Markdown heading line, so
+    the chunker knows the passage's chapter; a bookmark whose text is not on its page is skipped."""
+    for match in re.finditer(r"^[^\S\n]*(\S[^\n]*?)[^\S\n]*$", page, re.MULTILINE):
+        if _clean(match.group(1)).casefold() == heading.casefold():
+            return f"{page[: match.start(1)]}{'#' * level} {page[match.start(1) :]}"
+    return page
 
 
 # --- images ------------------------------------------------------------------------------------

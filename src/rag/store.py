@@ -33,7 +33,8 @@ from rag.types import Chunk, Document
 from rag.vector_index import VectorIndex
 
 # 2: vectors only in FAISS (no vectors.npy), HNSW with tombstones (slots.npy), BM25 counts stored
-FORMAT_VERSION = 2
+# 3: chunks embedded and BM25-indexed with their context (title › headings › list lead-in)
+FORMAT_VERSION = 3
 _CURRENT = "CURRENT"
 BUILD_FILES = ("manifest.json", "chunks.jsonl", "documents.jsonl", "faiss.index", "slots.npy", "bm25.npz")
 CHECKSUMS = "checksums.json"

@@ -50,8 +50,8 @@ def tokenize(text: str) -> list[str]:
 
 
 def searchable_text(chunk: Chunk) -> str:
-    """What BM25 indexes of a passage: title and headings are part of what it is about."""
-    return " ".join((chunk.title, *chunk.headings, chunk.text))
+    """What BM25 indexes of a passage: where it stands is part of what it is about."""
+    return f"{chunk.context} {chunk.body}"
 
 
 @dataclass(frozen=True)

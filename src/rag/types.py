@@ -62,6 +62,26 @@ class Chunk:
     end: int  # exclusive
     text: str  # whitespace-normalised Document.text[start:end]
     page: int | None = None  # PDF page of `start`
+    lead: str = ""  # the sentence introducing the list this passage starts inside ("… bevat:")
+    body_offset: int = 0  # where `text` continues after the heading lines `headings` already names
+
+    @property
+    def context(self) -> str:
+        """Where the passage stands: "title › chapter › article › lead-in", each named once.
+
+        Embedded in the model's title slot and indexed by BM25, so a passage deep inside a long
+        statute or one report among many is found by what it belongs to; never quoted.
+        """
+        parts: list[str] = []
+        for part in (self.title, *self.headings, self.lead):
+            if part and part not in parts:
+                parts.append(part)
+        return " › ".join(parts)
+
+    @property
+    def body(self) -> str:
+        """The passage without its leading heading lines: what is embedded behind the context."""
+        return self.text[self.body_offset :] or self.text
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

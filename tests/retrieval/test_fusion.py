@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.retrieval.fusion import weighted_rrf, weighted_score_fusion
+from rag.retrieval.fusion import lexical_evidence_is_strong, weighted_rrf, weighted_score_fusion
 
 pytestmark = pytest.mark.unit
 
@@ -27,3 +27,13 @@ def test_score_fusion_keeps_a_clear_dense_winner_and_lets_bm25_break_near_ties()
     assert [f.row for f in fused][:3] == [1, 3, 2]  # 3 passes its near-tie 2, not the clear 1
     assert (fused[1].dense_rank, fused[1].bm25_rank) == (3, 1)
     assert [f.row for f in weighted_score_fusion(dense, [], 0.9)] == [1, 2, 3, 4]
+
+
+def test_bm25_evidence_is_strong_only_when_its_best_score_stands_out():
+    flat = [(row, 10.0 - row * 0.1) for row in range(20)]  # common words in many passages
+    peaked = [(0, 25.0), *((row, 9.0 - row * 0.1) for row in range(1, 20))]  # a rare name in one
+    assert not lexical_evidence_is_strong(flat, min_peak=1.5)
+    assert lexical_evidence_is_strong(peaked, min_peak=1.5)
+    assert lexical_evidence_is_strong(flat, min_peak=1.0)  # 1.0: BM25 always takes part
+    assert lexical_evidence_is_strong(flat[:3], min_peak=1.5)  # matched in only three passages
+    assert not lexical_evidence_is_strong([], min_peak=1.5)

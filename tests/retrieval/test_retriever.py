@@ -8,6 +8,7 @@ from itertools import pairwise
 import pytest
 
 from rag.retrieval.filters import Where
+from rag.retrieval.fusion import lexical_evidence_is_strong
 from rag.retrieval.retriever import Retriever
 
 pytestmark = pytest.mark.integration
@@ -73,3 +74,18 @@ def test_filters_restrict_results(sample_retriever, mode):
     by_title = sample_retriever.search(question, k=5, mode=mode, where=Where(title="MOBILISATIE"))
     assert {h.chunk.doc for h in by_title} == {MASSY}
     assert sample_retriever.search(question, k=5, mode=mode, where=Where(year=1999)) == []
+
+
+def test_hybrid_keeps_the_dense_order_when_bm25_only_matches_common_words(sample_retriever):
+    question = "Wat vinden de mensen van de gemeente en de wijk?"  # no rare term: a flat BM25 list
+    gated = Retriever(
+        sample_retriever.index,
+        sample_retriever.embedder,
+        sample_retriever.settings.model_copy(update={"bm25_min_peak": 1.5}),
+    )
+    assert not lexical_evidence_is_strong(gated.bm25.search(question, 50), 1.5)
+
+    hybrid = gated.search(question, k=5, mode="hybrid")
+    dense = gated.search(question, k=5, mode="dense")
+
+    assert [h.chunk.id for h in hybrid] == [h.chunk.id for h in dense]

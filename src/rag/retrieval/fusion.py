@@ -51,6 +51,18 @@ def weighted_score_fusion(
     return _fuse(dense, lexical, score)
 
 
+def lexical_evidence_is_strong(lexical: list[tuple[int, float]], min_peak: float, depth: int = 10) -> bool:
+    """BM25 has something to add: its best score stands out from its `depth`-th best.
+
+    A peaked BM25 list means the question shares rare exact terms (a name, a number, an article)
+    with few passages; a flat one means it matched common words in many, and then BM25 only adds
+    noise to the dense ranking. Fewer than `depth` matches at all is peaked by definition.
+    """
+    if len(lexical) < depth:
+        return bool(lexical)
+    return lexical[0][1] >= min_peak * lexical[depth - 1][1]
+
+
 def _fuse(
     dense: list[tuple[int, float]],
     lexical: list[tuple[int, float]],
