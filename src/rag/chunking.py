@@ -1,13 +1,13 @@
 """Split a document into passages that follow its structure: sections, paragraphs, sentences.
 
 Every heading starts a new chunk (a heading directly followed by a sub-heading stays with it), so
-a passage and its heading path agree; only a tiny section (under a quarter of `size`, such as a
-one-line statute article) runs on into the next, and the chunk then carries the heading path the
-two share. Within a section, sentences are packed up to `size` characters; when a section needs
-several chunks, each next chunk repeats the previous chunk's last sentence(s) (at most `overlap`
-characters) so a statement cut at a boundary is still found whole. A list's lead-in sentence
-("De aanvraag bevat:") is never left at the end of a chunk whose next one holds the list, and a
-chunk that starts inside a list carries the lead-in as context (`Chunk.lead`).
+a passage and its heading path agree, even for a one-line section (merging tiny sections into
+their neighbour was measured and lost: benchmarks/README.md). Within a section, sentences are
+packed up to `size` characters; when a section needs several chunks, each next chunk repeats the
+previous chunk's last sentence(s) (at most `overlap` characters) so a statement cut at a boundary
+is still found whole. A list's lead-in sentence ("De aanvraag bevat:") is never left at the end of
+a chunk whose next one holds the list, and a chunk that starts inside a list carries the lead-in
+as context (`Chunk.lead`).
 
 Headings are Markdown `#` lines (the loaders write HTML and DOCX headings that way too). A text
 without any `#` heading gets heuristic headings instead: a short line standing at the start of
@@ -68,7 +68,7 @@ def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
         text = normalize_whitespace(doc.text[start:end])
         if not any(ch.isalnum() for ch in text):
             continue
-        headings = _shared_path(units)
+        headings = units[-1].headings
         body = next((u for u in units if not _names_heading_of(u, headings)), units[-1])
         chunks.append(
             Chunk(
@@ -99,16 +99,6 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     sentence; abbreviations such as "bijv." and initials do not.
     """
     return [(unit.start, unit.end) for unit in _units(text, size=len(text))]
-
-
-def _shared_path(units: list[_Unit]) -> tuple[str, ...]:
-    """The heading path every section of the chunk lies in (one section: its own path)."""
-    paths = [u.headings for u in units if not u.is_heading] or [units[-1].headings]
-    shared = paths[0]
-    for path in paths[1:]:
-        length = next((i for i, (a, b) in enumerate(zip(shared, path, strict=False)) if a != b), None)
-        shared = shared[: min(len(shared), len(path)) if length is None else length]
-    return shared
 
 
 def _names_heading_of(unit: _Unit, headings: tuple[str, ...]) -> bool:
@@ -336,14 +326,13 @@ def _pieces(text: str, start: int, end: int, size: int, headings: tuple[str, ...
 
 
 def _pack(units: list[_Unit], size: int, overlap: int) -> list[list[_Unit]]:
-    """Group consecutive units into chunks: a new one at each heading (unless the section so far
-    is tiny) or when `size` is reached (before a list's lead-in rather than after it)."""
+    """Group consecutive units into chunks: a new one at each heading or when `size` is reached
+    (before a list's lead-in rather than after it)."""
     chunks: list[list[_Unit]] = []
     current: list[_Unit] = []
     for unit in units:
         has_body = any(not u.is_heading for u in current)
-        tiny = current and unit.end - current[0].start <= size and _section_length(current) < size // 4
-        if current and unit.is_heading and has_body and not tiny:
+        if current and unit.is_heading and has_body:
             chunks.append(current)
             current = []
         elif has_body and unit.end - current[0].start > size:  # headings stay with their text
@@ -357,12 +346,6 @@ def _pack(units: list[_Unit], size: int, overlap: int) -> list[list[_Unit]]:
     if current:
         chunks.append(current)
     return chunks
-
-
-def _section_length(units: list[_Unit]) -> int:
-    """Characters of the last section in `units`, from its heading (or the first unit) on."""
-    start = next((u.start for u in reversed(units) if u.is_heading), units[0].start)
-    return units[-1].end - start
 
 
 def _is_lead_in(unit: _Unit, item: _Unit) -> bool:
