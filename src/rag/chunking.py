@@ -203,7 +203,7 @@ class _ListTracker:
     def enter(self, first_line: str) -> str:
         """The lead-in of the list this paragraph is an item of, or ""."""
         match = _LIST_ITEM.match(first_line)
-        kind = match.lastindex or 0 if match else 0
+        kind = (match.lastindex or 0) if match else 0  # which group matched: bullet, number, letter
         if self.pending and kind:
             self.lead, self.kind, self.pending = self.pending, kind, ""
         elif not kind or kind != self.kind:
@@ -336,7 +336,7 @@ def _pack(units: list[_Unit], size: int, overlap: int) -> list[list[_Unit]]:
             chunks.append(current)
             current = []
         elif has_body and unit.end - current[0].start > size:  # headings stay with their text
-            if unit.lead and len(current) > 1 and _is_lead_in(current[-1], unit):
+            if _is_lead_in(current[-1], unit) and any(not u.is_heading for u in current[:-1]):
                 chunks.append(current[:-1])
                 current = current[-1:]
             else:
