@@ -8,9 +8,10 @@ Run `rag eval` on the set first: it builds the index this script reads. Each que
 BM25 candidate lists (depth `--candidates`) are computed once with the product's `Retriever`, then
 fused offline in two ways, both the product's (`RAG_FUSION`): weighted reciprocal-rank fusion
 (`weighted_rrf`) and a convex combination of min-max-normalised scores (`weighted_score_fusion`),
-over a range of dense weights; then score fusion gated by the peak of the BM25 list
-(`lexical_evidence_is_strong`, `RAG_BM25_MIN_PEAK`): BM25 takes part only when its best score is at
-least `peak` times its 10th best, else the dense order stands. Metrics are
+over a range of dense weights; score fusion that only re-orders dense's best `top` passages
+(`within_dense_shortlist`, `RAG_FUSION_SHORTLIST`); and score fusion gated by the peak of the BM25
+list (`peaked`): BM25 takes part only when its best score is at least `peak` times its 10th best,
+else the dense order stands, alone and with the shortlist. Metrics are
 `rag eval`'s own (`score_ranks`): recall@1, recall@5, MRR@10 over the answerable questions.
 """
 
@@ -24,6 +25,15 @@ from _common import machine, settings, table, write_results
 
 WEIGHTS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 PEAKS = (1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
+SHORTLISTS = (3, 5, 10)
+
+
+def peaked(lexical: list[tuple[int, float]], peak: float, depth: int = 10) -> bool:
+    """BM25's best score is at least `peak` times its 10th best (rare exact terms), or it matched
+    fewer than 10 passages: the gate measured and not kept (benchmarks/README.md)."""
+    if len(lexical) < depth:
+        return bool(lexical)
+    return lexical[0][1] >= peak * lexical[depth - 1][1]
 
 
 def main() -> None:
@@ -36,7 +46,7 @@ def main() -> None:
 
     from rag.embedding import load_embedder
     from rag.evaluation import first_relevant_rank, read_cases, score_ranks
-    from rag.retrieval.fusion import lexical_evidence_is_strong, weighted_rrf, weighted_score_fusion
+    from rag.retrieval.fusion import weighted_rrf, weighted_score_fusion, within_dense_shortlist
     from rag.retrieval.retriever import Retriever
     from rag.types import Hit
 
@@ -67,12 +77,24 @@ def main() -> None:
         results[f"minmax w={weight}"] = scores(
             [[f.row for f in weighted_score_fusion(d, b, weight)] for d, b in lists]
         )
+    for top in SHORTLISTS:
+        for weight in WEIGHTS:
+            fused = [
+                [f.row for f in within_dense_shortlist(weighted_score_fusion(d, b, weight), d, top)]
+                for d, b in lists
+            ]
+            results[f"shortlist top={top} w={weight}"] = scores(fused)
     for peak in PEAKS:
-        gated = [(d, b if lexical_evidence_is_strong(b, peak) else []) for d, b in lists]
+        gated = [(d, b if peaked(b, peak) else []) for d, b in lists]
         share = sum(bool(b) for _, b in gated) / len(gated)
         for weight in WEIGHTS:
             fused = [[f.row for f in weighted_score_fusion(d, b, weight)] for d, b in gated]
             results[f"gated peak={peak} ({share:.0%} fused) w={weight}"] = scores(fused)
+            fused = [
+                [f.row for f in within_dense_shortlist(weighted_score_fusion(d, b, weight), d, 5)]
+                for d, b in gated
+            ]
+            results[f"gated peak={peak} + shortlist top=5 w={weight}"] = scores(fused)
 
     print(f"{args.questions}: {len(cases)} answerable questions, {args.candidates} candidates per list")
     print(table(["method", "recall@1", f"recall@{args.k}", "MRR@10"], [[m, *v] for m, v in results.items()]))

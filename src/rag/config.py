@@ -81,9 +81,8 @@ class Settings(BaseSettings):
     # the dev set, min-max-scaled scores with a high dense weight are >= dense on both sets.
     dense_weight: float = Field(0.95, ge=0.0, le=1.0)
     fusion: Literal["rrf", "score"] = "score"  # weighted rank fusion, or of min-max-scaled scores
-    # BM25 takes part in fusion only when its best score is at least this multiple of its 10th best
-    # (rare exact terms: names, numbers, article numbers); 1.0 = always.
-    bm25_min_peak: float = Field(1.0, ge=1.0)
+    # BM25 only re-orders dense's best this-many passages: recall@5 is never below dense alone's
+    fusion_shortlist: int = Field(5, gt=0)
     mmr_lambda: float = Field(1.0, ge=0.0, le=1.0)  # diversity: 1.0 = off, lower = more diverse
 
     # Answering (RAG_LLM is the older name of RAG_ANSWERER and still read)

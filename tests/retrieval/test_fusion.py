@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.retrieval.fusion import lexical_evidence_is_strong, weighted_rrf, weighted_score_fusion
+from rag.retrieval.fusion import weighted_rrf, weighted_score_fusion, within_dense_shortlist
 
 pytestmark = pytest.mark.unit
 
@@ -29,11 +29,14 @@ def test_score_fusion_keeps_a_clear_dense_winner_and_lets_bm25_break_near_ties()
     assert [f.row for f in weighted_score_fusion(dense, [], 0.9)] == [1, 2, 3, 4]
 
 
-def test_bm25_evidence_is_strong_only_when_its_best_score_stands_out():
-    flat = [(row, 10.0 - row * 0.1) for row in range(20)]  # common words in many passages
-    peaked = [(0, 25.0), *((row, 9.0 - row * 0.1) for row in range(1, 20))]  # a rare name in one
-    assert not lexical_evidence_is_strong(flat, min_peak=1.5)
-    assert lexical_evidence_is_strong(peaked, min_peak=1.5)
-    assert lexical_evidence_is_strong(flat, min_peak=1.0)  # 1.0: BM25 always takes part
-    assert lexical_evidence_is_strong(flat[:3], min_peak=1.5)  # matched in only three passages
-    assert not lexical_evidence_is_strong([], min_peak=1.5)
+def test_bm25_reorders_only_the_dense_shortlist():
+    dense = [(row, 0.9 - row * 0.01) for row in range(10)]  # a near-tie: BM25 decides the order
+    lexical = [(8, 30.0), (3, 29.0), (9, 10.0), (42, 1.0)]  # sure of 8, which dense ranks low
+    fused = weighted_score_fusion(dense, lexical, dense_weight=0.5)
+    assert {f.row for f in fused[:5]} != set(range(5))  # plain fusion pushes dense's top 5 out
+
+    shortlisted = within_dense_shortlist(fused, dense, shortlist=5)
+
+    assert {f.row for f in shortlisted[:5]} == set(range(5))  # recall@5 is dense's
+    assert shortlisted[0].row == 3  # BM25's favourite among them comes first
+    assert sorted(f.row for f in shortlisted) == sorted(f.row for f in fused)  # nothing lost

@@ -51,16 +51,16 @@ def weighted_score_fusion(
     return _fuse(dense, lexical, score)
 
 
-def lexical_evidence_is_strong(lexical: list[tuple[int, float]], min_peak: float, depth: int = 10) -> bool:
-    """BM25 has something to add: its best score stands out from its `depth`-th best.
+def within_dense_shortlist(fused: list[Fused], dense: list[tuple[int, float]], shortlist: int) -> list[Fused]:
+    """`fused` with dense's best `shortlist` passages first (in fused order), then the rest.
 
-    A peaked BM25 list means the question shares rare exact terms (a name, a number, an article)
-    with few passages; a flat one means it matched common words in many, and then BM25 only adds
-    noise to the dense ranking. Fewer than `depth` matches at all is peaked by definition.
+    BM25 so acts as a re-ranker of dense's shortlist: it can lift the passage that shares the
+    question's exact terms to the top, but never pushes a passage out of the shortlist nor brings
+    in one that dense ranked lower. Recall at `shortlist` is dense's, by construction: on every
+    evaluation set BM25 pushed answers out of the top 5 more often than it brought them in.
     """
-    if len(lexical) < depth:
-        return bool(lexical)
-    return lexical[0][1] >= min_peak * lexical[depth - 1][1]
+    chosen = {row for row, _ in dense[:shortlist]}
+    return [f for f in fused if f.row in chosen] + [f for f in fused if f.row not in chosen]
 
 
 def _fuse(

@@ -12,7 +12,7 @@ from rag.embedding import Embedder, model_name
 from rag.retrieval.bm25 import BM25Index
 from rag.retrieval.diversity import mmr
 from rag.retrieval.filters import Where
-from rag.retrieval.fusion import Fused, lexical_evidence_is_strong, weighted_rrf, weighted_score_fusion
+from rag.retrieval.fusion import Fused, weighted_rrf, weighted_score_fusion, within_dense_shortlist
 from rag.store import IndexStore
 from rag.types import Hit
 
@@ -66,8 +66,8 @@ class Retriever:
         lexical = self.bm25.search(query, depth, rows) if mode != "dense" else []
         if mode == "hybrid":
             fuse = weighted_score_fusion if self.settings.fusion == "score" else weighted_rrf
-            decisive = lexical_evidence_is_strong(lexical, self.settings.bm25_min_peak)
-            ranked = fuse(dense, lexical if decisive else [], self.settings.dense_weight)
+            fused = fuse(dense, lexical, self.settings.dense_weight)
+            ranked = within_dense_shortlist(fused, dense, self.settings.fusion_shortlist)
         elif mode == "dense":
             ranked = [Fused(row, score, rank, None) for rank, (row, score) in enumerate(dense, start=1)]
         else:
