@@ -260,7 +260,13 @@ def status_command(corpus: CorpusOption = None, index: IndexOption = None) -> No
             if path not in manifest.failed:
                 console.print(f"  partly read: {path} ({_partly_read(packages)})", highlight=False)
         stale = len(diff.added) + len(diff.changed) + len(diff.removed)
-        console.print("Up to date." if not stale else f"{stale} file(s) differ: run `rag index`.")
+        if manifest.format_version != store.FORMAT_VERSION:
+            console.print(
+                f"Built by an older version (format {manifest.format_version}, this one reads "
+                f"{store.FORMAT_VERSION}): run `rag index --rebuild`."
+            )
+        else:
+            console.print("Up to date." if not stale else f"{stale} file(s) differ: run `rag index`.")
         if manifest.unread_scans:
             console.print(
                 f"{len(manifest.unread_scans)} scanned file(s) not readable: install "

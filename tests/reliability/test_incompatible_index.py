@@ -46,6 +46,9 @@ def test_an_index_of_another_format_is_refused_and_rebuilt_on_request(index_dir,
         (build / "bm25.npz").unlink()
 
     search_fails_with(f"format version {version}", f"reads {store.FORMAT_VERSION}", "rag index --rebuild")
+    status = " ".join(runner.invoke(app, ["status"]).output.split())
+    assert f"format {version}, this one reads {store.FORMAT_VERSION}): run `rag index --rebuild`" in status
+    assert "Up to date" not in status
     rebuilt = runner.invoke(app, ["index"])
     assert rebuilt.exit_code == 0 and f"format version {version}" in " ".join(rebuilt.output.split())
     assert runner.invoke(app, ["search", "Wat is WikiStad?"]).exit_code == 0
