@@ -17,7 +17,11 @@ def test_the_real_title_fills_the_title_slot() -> None:
         "title: Verslag wijkraad Zuid | text: Tekst."
     )
     assert with_document_prompt(PROMPT, "", "Tekst.") == "title: none | text: Tekst."
-    assert with_document_prompt("passage: ", "Verslag", "Tekst.") == "passage: Tekst."
+    assert (
+        with_document_prompt("passage: ", "Verslag › Inleiding", "Tekst.")
+        == "passage: Verslag › Inleiding\n\nTekst."
+    )
+    assert with_document_prompt("", "", "Tekst.") == "Tekst."
 
 
 def test_rows_become_float32_unit_vectors_and_zero_rows_stay_finite() -> None:

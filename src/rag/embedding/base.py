@@ -31,11 +31,13 @@ class Embedder(Protocol):
 
 
 def with_document_prompt(prompt: str, title: str, text: str) -> str:
-    """`text` behind the document prompt, the real title in EmbeddingGemma's title slot."""
+    """`text` behind the document prompt, the passage's context (title › headings) in
+    EmbeddingGemma's title slot; a model without a title slot reads the context as the text's
+    first line, so a passage never loses what it belongs to."""
     title = " ".join(title.split())
     if title and prompt.startswith(UNTITLED):
         return f"title: {title}{prompt[len(UNTITLED) :]}{text}"
-    return prompt + text
+    return f"{prompt}{title}\n\n{text}" if title else prompt + text
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
