@@ -286,7 +286,9 @@ def test_first_screen_lists_the_documents_and_example_questions_that_answer(app,
 
     assert page.locator("[data-testid='stChatMessage']").first.inner_text().strip().endswith(question)
     assert page.locator(".rag-answer .rag-cite").count() >= 1  # answered, not refused
-    assert page.get_by_text("Probeer bijvoorbeeld:").count() == 0
+    # The welcome is gone once the rerun that answered has finished drawing (under load that
+    # lags the answer's last words by a moment).
+    page.get_by_text("Probeer bijvoorbeeld:").wait_for(state="detached", timeout=10_000)
 
 
 def test_a_citation_links_to_its_source_card_with_snippet_and_relevance(app, page) -> None:
