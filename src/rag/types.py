@@ -72,11 +72,7 @@ class Chunk:
         Embedded in the model's title slot and indexed by BM25, so a passage deep inside a long
         statute or one report among many is found by what it belongs to; never quoted.
         """
-        parts: list[str] = []
-        for part in (self.title, *self.headings, self.lead):
-            if part and part not in parts:
-                parts.append(part)
-        return " › ".join(parts)
+        return " › ".join(dict.fromkeys(part for part in (self.title, *self.headings, self.lead) if part))
 
     @property
     def body(self) -> str:
