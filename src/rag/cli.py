@@ -262,8 +262,8 @@ def status_command(corpus: CorpusOption = None, index: IndexOption = None) -> No
         stale = len(diff.added) + len(diff.changed) + len(diff.removed)
         if manifest.format_version != store.FORMAT_VERSION:
             console.print(
-                f"Built by an older version (format {manifest.format_version}, this one reads "
-                f"{store.FORMAT_VERSION}): run `rag index --rebuild`."
+                f"Built by another version of the assistant (format {manifest.format_version}, "
+                f"this one reads {store.FORMAT_VERSION}): run `rag index --rebuild`."
             )
         else:
             console.print("Up to date." if not stale else f"{stale} file(s) differ: run `rag index`.")
