@@ -72,17 +72,16 @@ def main() -> None:
             rows.append([size, mode, report.chunks, f"{built:.0f}", *results[f"{size} {mode}"]["scores"]])
 
     parent = retrievers[args.parent]
-    by_doc: dict[str, list[int]] = {}
+    by_doc: dict[str, list[tuple[int, int]]] = {}  # document → (start, row) of its parents, in order
     for row, chunk in enumerate(parent.index.chunks):
-        by_doc.setdefault(chunk.doc, []).append(row)
-    for rows_of in by_doc.values():
-        rows_of.sort(key=lambda r: parent.index.chunks[r].start)
+        by_doc.setdefault(chunk.doc, []).append((chunk.start, row))
+    for parents in by_doc.values():
+        parents.sort()
 
     def parent_of(chunk) -> int:
         """The parent passage that holds `chunk`'s first character (the last one starting before it)."""
-        candidates = by_doc[chunk.doc]
-        starts = [parent.index.chunks[r].start for r in candidates]
-        return candidates[max(bisect.bisect_right(starts, chunk.start) - 1, 0)]
+        parents = by_doc[chunk.doc]
+        return parents[max(bisect.bisect_right(parents, (chunk.start, len(parent.index.chunks))) - 1, 0)][1]
 
     for size in sizes:
         if size >= args.parent:
