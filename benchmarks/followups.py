@@ -5,8 +5,10 @@ often a real follow-up's answer passage is in the top 5 after rewriting.
 
 Pairs: `eval/followups.jsonl` (written before the rule; the rule was designed looking at it),
 `eval/followups_check.jsonl` (written blind, then looked at and tuned on: tuning data now) and
-`eval/followups_check2.jsonl` (written afterwards by someone who never saw the rule: the held-out
-figure). Each pair is asked as the product asks it: the first question, then the second with the
+`eval/followups_check2.jsonl` (written blind, measured, then tuned on: the rule's "dan", closing
+"dat" and "of something unnamed" cues come from its misses) and `eval/followups_check3.jsonl`
+(written afterwards by someone who never saw the rule or the other sets: the held-out figure).
+Each pair is asked as the product asks it: the first question, then the second with the
 first in the history (`Assistant.ask` with the rule-based rewrite, no language model). For
 comparison the same is measured with the rule this replaced (every question under nine words, or
 with a referring word among its first three, was prefixed with the previous question). Also: the
@@ -26,7 +28,10 @@ from typing import Any
 
 from _common import REPO, machine, settings, table, write_results
 
-SETS = tuple(REPO / "eval" / f"{name}.jsonl" for name in ("followups", "followups_check", "followups_check2"))
+SETS = tuple(
+    REPO / "eval" / f"{name}.jsonl"
+    for name in ("followups", "followups_check", "followups_check2", "followups_check3")
+)
 STANDALONE_SETS = tuple(REPO / "eval" / f"{name}.jsonl" for name in ("dev", "answerability", "heldout"))
 K = 5
 _OLD_REFERRING = frozenset(

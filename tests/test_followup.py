@@ -25,6 +25,11 @@ pytestmark = pytest.mark.unit
         "Why?",
         "Kan ik ook een derde aanvragen?",  # "ook" with little else
         "What impressed them there?",
+        "Kan ik dan nog stemmen?",  # "dan": the moment or condition said before
+        "How often can a person do that?",  # a short question's closing "that"
+        "Wat zijn de voorwaarden?",  # asks about something without naming it
+        "Is there a deadline?",
+        "Hoeveel is toegestaan?",
     ],
 )
 def test_questions_that_lean_on_the_conversation_are_recognised(question: str) -> None:
@@ -45,6 +50,10 @@ def test_questions_that_lean_on_the_conversation_are_recognised(question: str) -
         "Hoeveel deelnemers uit andere landen deden mee?",  # "andere" before its noun
         "Wie is op dit moment de Kinderombudsman?",
         "Wat zijn de hoofdtaken van de beleidsmedewerker?",  # "zijn" as the verb
+        "Wat zijn de voorwaarden voor huurtoeslag?",  # names what the conditions are of
+        "Als ik verhuis, moet ik dan een nieuwe parkeervergunning aanvragen?",  # its own condition
+        "Krijgen grote gemeenten meer dan kleine gemeenten?",  # "dan" compares
+        "Dat ik bezwaar kan maken weet ik, maar binnen hoeveel weken moet dat?",  # long: says it itself
     ],
 )
 def test_standalone_questions_are_left_alone(question: str) -> None:

@@ -30,6 +30,8 @@ _REFERRING = frozenset(
 )
 # Content words before a pronoun that can be what it stands for.
 _ANTECEDENT_WORDS = 2
+# Words in a question too short to say what its closing "dat"/"that" stands for.
+_SHORT = 10
 # "dat", "die", "this" point back as a pronoun ("Kan dat ook?") or before a noun ("dat voorstel"),
 # not when they open a clause ("Klopt het dat ik …", "spullen die ik vind", "the form that I need").
 _DEMONSTRATIVES = frozenset("dat dit die deze this that these those".split())
@@ -67,6 +69,24 @@ _MORE_OF_THE_SAME = frozenset("ook also too".split())
 # A question word followed by one of these, or ending the question, makes a fragment: "Waarom zo
 # kort?", "Why not on Sunday?", "Voor wie?".
 _FRAGMENT_AFTER_QUESTION_WORD = frozenset("zo niet dan nou precies not then so exactly".split())
+# "Tot hoe laat kan ik dan stemmen?", "What happens then?": "dan"/"then" points at a moment or a
+# condition said before, unless the question states its own ("Als ik verhuis, moet ik dan …?") or
+# it compares ("meer dan").
+_THEN = frozenset("dan then".split())
+_CONDITIONS = frozenset("als wanneer indien zodra if when once".split())
+_COMPARATIVES = frozenset("meer minder anders eerder later liever ander more less rather other".split())
+# Nouns and predicates that ask about something without naming it: "Wat zijn de voorwaarden?",
+# "Is there a deadline?", "Hoeveel is toegestaan?". A question with no other topic word leans on
+# the conversation for what they are of.
+_OF_SOMETHING = frozenset(
+    tokenize(
+        "voorwaarden uitzonderingen regels kosten prijs termijn deadline leeftijd eisen gevolgen "
+        "redenen verschil toegestaan verplicht mogelijk nodig geldig "
+        "conditions exceptions rules costs price deadline age requirements consequences reasons "
+        "difference allowed required possible necessary valid"
+    )
+)
+_PREPOSITIONS = frozenset("vanaf tot sinds tussen until since from between".split())
 
 REWRITE_PROMPT = """Rewrite the last question as one standalone search question that can be understood without the conversation. Keep the language of the last question. Reply with the question only, no explanation.
 
@@ -82,7 +102,13 @@ def leans_on_conversation(question: str) -> bool:
     if not words:
         return False
     topic = _topic(words)
-    return _refers_back(words) or _is_fragment(words, topic) or _continues(words, topic)
+    return (
+        _refers_back(words)
+        or _is_fragment(words, topic)
+        or _continues(words, topic)
+        or _then_points_back(words)
+        or _asks_of_something_unnamed(words, topic)
+    )
 
 
 def _refers_back(words: list[str]) -> bool:
@@ -96,9 +122,30 @@ def _refers_back(words: list[str]) -> bool:
             or (word == "zijn" and _zijn_is_possessive(words, i))
         )
         and not _is_exception(words, i)
+        and (len(_topic(words[:i])) < _ANTECEDENT_WORDS or _ends_with_demonstrative(words, i))
+        for i, word in enumerate(words)
+    )
+
+
+def _ends_with_demonstrative(words: list[str], index: int) -> bool:
+    """ "Sinds wanneer doen we dat?", "… can one person do that?": a short question's closing
+    demonstrative stands for something said before, whatever it names before it (a long one
+    may have said it itself: "Dat ik bezwaar kan maken weet ik, maar binnen hoeveel weken moet dat?")."""
+    return index == len(words) - 1 and words[index] in _DEMONSTRATIVES and len(words) <= _SHORT
+
+
+def _then_points_back(words: list[str]) -> bool:
+    return not _CONDITIONS.intersection(words) and any(
+        word in _THEN
+        and (i == 0 or words[i - 1] not in _COMPARATIVES)
         and len(_topic(words[:i])) < _ANTECEDENT_WORDS
         for i, word in enumerate(words)
     )
+
+
+def _asks_of_something_unnamed(words: list[str], topic: list[str]) -> bool:
+    named = [t for t in topic if t not in _PREPOSITIONS]
+    return bool(named) and all(t in _OF_SOMETHING for t in named)
 
 
 def _is_exception(words: list[str], index: int) -> bool:
