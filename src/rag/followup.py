@@ -5,8 +5,8 @@ But "Wat is een kinegram?" after a question about passports is a question of its
 the two together would search for a mix of two topics. So a question is rewritten only when it
 leans on the conversation: a pronoun with nothing in the question it could stand for, a fragment
 ("Waarom zo kort?", "En in de zorg?"), or "En …?" without enough of its own to stand alone.
-Tuned on `eval/followups.jsonl` and `followups_check.jsonl`, measured on the blind
-`followups_check2.jsonl` (`benchmarks/followups.py`, figures in benchmarks/README.md).
+Tuned on `eval/followups.jsonl`, `followups_check.jsonl` and `followups_check2.jsonl`, measured on
+the blind `followups_check3.jsonl` (`benchmarks/followups.py`, figures in benchmarks/README.md).
 
 A language model rewrites when one is configured; otherwise the previous question is put in front.
 """
