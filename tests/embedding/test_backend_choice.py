@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from rag.embedding import load_embedder, resolve_backend
 from rag.embedding.onnx_artefact import (
     COPIED_FILES,
     MODEL_FILE,
+    RECIPE,
     RECORD_FILE,
     ArtefactRecord,
     ensure_onnx_int8,
@@ -34,7 +36,7 @@ def models(tmp_path: Path, *, usable: bool | None) -> Path:
         artefact = onnx_dir(tmp_path)
         artefact.mkdir()
         (artefact / MODEL_FILE).write_bytes(b"not really onnx")
-        record = ArtefactRecord("0" * 64, source_sha256(), 0.995 if usable else 0.95, 0.9, 64, usable)
+        record = ArtefactRecord("0" * 64, source_sha256(), 0.995 if usable else 0.95, 0.9, 64, usable, RECIPE)
         (artefact / RECORD_FILE).write_text(record.to_json(), encoding="utf-8")
     return tmp_path
 
@@ -84,6 +86,18 @@ def test_an_artefact_whose_hash_differs_from_its_record_is_rebuilt(tmp_path: Pat
     assert "missing or unreadable" in (verify_artefact(tmp_path / "elsewhere") or "")
 
 
+def test_an_artefact_of_an_earlier_recipe_is_rebuilt(tmp_path: Path) -> None:
+    """A record written before the recipe was recorded (signed weights, wrong on CPUs without VNNI)
+    does not verify, so `rag model fetch` builds the artefact again."""
+    artefact = onnx_dir(models(tmp_path, usable=True))
+    for name in COPIED_FILES:
+        (artefact / name).write_text("{}", encoding="utf-8")
+    record = json.loads((artefact / RECORD_FILE).read_text("utf-8"))
+    del record["recipe"]
+    (artefact / RECORD_FILE).write_text(json.dumps(record), encoding="utf-8")
+    assert f"recipe 1, now {RECIPE}" in (verify_artefact(artefact) or "")
+
+
 def test_fetch_builds_the_artefact_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[Path] = []
 
@@ -92,7 +106,9 @@ def test_fetch_builds_the_artefact_once(tmp_path: Path, monkeypatch: pytest.Monk
         artefact.mkdir()
         for name in (MODEL_FILE, *COPIED_FILES):
             (artefact / name).write_text("{}", encoding="utf-8")
-        record = ArtefactRecord(file_sha256(artefact / MODEL_FILE), source_sha256(), 0.995, 0.98, 64, True)
+        record = ArtefactRecord(
+            file_sha256(artefact / MODEL_FILE), source_sha256(), 0.995, 0.98, 64, True, RECIPE
+        )
         (artefact / RECORD_FILE).write_text(record.to_json(), encoding="utf-8")
         built.append(model_dir)
         return record

@@ -28,6 +28,9 @@ COPIED_FILES = (
 )
 SOURCE_WEIGHTS = "model.safetensors"  # its pinned sha256 ties the artefact to the weights it came from
 MIN_MEAN_COSINE = 0.99
+# How the artefact is made (`onnx_export`); an artefact of another recipe is rebuilt by `rag model
+# fetch`. 2: unsigned int8 weights (recipe 1's signed weights saturated on CPUs without VNNI).
+RECIPE = 2
 Progress = Callable[[str], None]
 
 
@@ -41,6 +44,7 @@ class ArtefactRecord:
     min_cosine: float
     samples: int
     usable: bool  # mean_cosine >= MIN_MEAN_COSINE
+    recipe: int = 1  # records written before the field was added are recipe 1
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1)
@@ -81,6 +85,10 @@ def verify_artefact(directory: Path) -> str | None:
         return f"{directory / RECORD_FILE}: missing or unreadable"
     if record.source_sha256 != source_sha256():
         return f"{directory}: built from other weights than the pinned {SOURCE_WEIGHTS}"
+    if record.recipe != RECIPE:
+        return (
+            f"{directory}: built by an earlier version of the export (recipe {record.recipe}, now {RECIPE})"
+        )
     missing = [name for name in (MODEL_FILE, *COPIED_FILES) if not (directory / name).is_file()]
     if missing:
         return f"{directory}: missing {', '.join(missing)}"

@@ -6,7 +6,10 @@ by onnxruntime's dynamic quantisation. With every weight MatMul in int8 the vect
 cosine ~0.98 to float32; leaving the MLP down-projections in float32 alone gave 0.997 on sample
 chunks (EmbeddingGemma has activation outliers, float16 overflows, and dynamic quantisation gives
 each activation tensor one int8 scale). Also keeping the attention projections float32 gave 0.9975
-for a larger, slower model. The artefact is assembled in a temporary folder and renamed into place
+for a larger, slower model. The weights are unsigned int8: with signed weights, onnxruntime's
+u8×s8 kernel on CPUs without VNNI (AVX2 only) adds pairs of products in 16 bits, which saturate,
+and the vectors fell to mean cosine 0.979 there (0.9968 unsigned, the same as with VNNI; equally
+fast on AVX2; benchmarks/README.md). The artefact is assembled in a temporary folder and renamed into place
 with its record, so it is never half there.
 """
 
@@ -27,6 +30,7 @@ from rag.embedding.onnx_artefact import (
     MIN_MEAN_COSINE,
     MODEL_FILE,
     ONNX_DIRNAME,
+    RECIPE,
     RECORD_FILE,
     ArtefactRecord,
     onnx_dir,
@@ -77,6 +81,7 @@ def _record(model: Path, agreement: Agreement) -> ArtefactRecord:
         min_cosine=round(agreement.min_cosine, 6),
         samples=agreement.samples,
         usable=agreement.passed(MIN_MEAN_COSINE),
+        recipe=RECIPE,
     )
 
 
@@ -136,7 +141,7 @@ def export_float32(sentence_transformer: torch.nn.Module, path: Path) -> None:
 
 
 def quantise_int8(source: Path, target: Path) -> None:
-    """int8 weights (a scale per output channel) for the embedding table and the MatMuls with a
+    """Unsigned int8 weights (a scale per output channel) for the embedding table and the MatMuls with a
     weight, except KEPT_FLOAT: 375 MB instead of 1.2 GB."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -154,6 +159,6 @@ def quantise_int8(source: Path, target: Path) -> None:
         target,
         op_types_to_quantize=["MatMul", "Gather"],
         per_channel=True,
-        weight_type=QuantType.QInt8,
+        weight_type=QuantType.QUInt8,  # not QInt8: saturates without VNNI
         nodes_to_exclude=excluded,
     )
