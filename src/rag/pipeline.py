@@ -38,14 +38,14 @@ WARNINGS = {
         "controleer het met de passages hieronder.",
         "unsupported": "{n} zin(nen) worden niet gedragen door de passage die ze noemen: controleer ze.",
         "empty": "Het taalmodel {model} gaf een leeg antwoord. Hieronder staan de gevonden passages; "
-        "vraag het opnieuw of kies een ander model (RAG_OLLAMA_MODEL, RAG_LLM_GGUF of RAG_OPENAI_MODEL).",
+        "vraag het opnieuw of kies een ander antwoordmodel.",
     },
     "en": {
         "removed": "Removed citation [{n}]: there is no passage {n}.",
         "uncited": "This answer cites no passage: check it against the passages below.",
         "unsupported": "{n} sentence(s) are not backed by the passage they cite: check them.",
         "empty": "The language model {model} returned an empty answer. The passages found are below; "
-        "ask again or choose another model (RAG_OLLAMA_MODEL, RAG_LLM_GGUF or RAG_OPENAI_MODEL).",
+        "ask again or choose another answer model.",
     },
 }
 

@@ -135,6 +135,7 @@ def test_dutch_question_gets_a_cited_answer_with_linked_citations_and_source_car
     assert " ".join(re.sub("<[^>]+>", "", marked).split()) == first.text  # the passage, in context
     assert " ".join(cited.split()) in answer.text  # and the quoted sentence marked inside it
     assert any("Extractief antwoord" in i.value for i in at.info)  # the answer's notice
+    assert not any("RAG_" in i.value for i in at.info)  # in plain words, no setting names
     assert not any("tekens" in c for c in texts_of(at.caption))  # no character offsets
     assert at.download_button(key="export_chat").proto.disabled is False
 

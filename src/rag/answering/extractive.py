@@ -45,10 +45,10 @@ _CONTINUES = re.compile(
 )
 
 NOTICE = {
-    "nl": "Extractief antwoord — geen taalmodel ingesteld (Ollama, een GGUF-bestand of een "
-    "OpenAI-compatibele server: RAG_ANSWERER): letterlijke zinnen uit de bronnen.",
-    "en": "Extractive answer — no language model configured (Ollama, a GGUF file or an "
-    "OpenAI-compatible server: RAG_ANSWERER): sentences quoted from the sources.",
+    "nl": "Extractief antwoord: letterlijke zinnen uit de bronnen. Met een taalmodel (Ollama, een "
+    "GGUF-bestand of een OpenAI-compatibele server; zie de README) schrijft de assistent zelf een antwoord.",
+    "en": "Extractive answer: sentences quoted from the sources. With a language model (Ollama, a GGUF "
+    "file or an OpenAI-compatible server; see the README) the assistant writes an answer of its own.",
 }
 QUOTES_IN_DUTCH = "The quotes are in Dutch, the language of the documents."
 
