@@ -33,6 +33,7 @@ def machine() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "cpu": _cpu_name(),
+        "cpu_flags": _vector_flags(),
     }
     try:
         import torch
@@ -56,6 +57,19 @@ def _cpu_name() -> str:
     except OSError:
         pass
     return platform.processor()
+
+
+def _vector_flags() -> list[str]:
+    """The CPU's vector instruction sets (as `lscpu` lists them): what decides kernel speed and,
+    for int8, even the results (benchmarks/README.md, embedding backends)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                flags = line.split(":", 1)[1].split()
+                return sorted(f for f in flags if f.startswith(("avx", "amx", "fma", "f16c")))
+    except OSError:
+        pass
+    return []
 
 
 def percentiles(samples_s: list[float]) -> dict[str, float]:

@@ -1,7 +1,7 @@
 """Embedding backends on real chunks: torch float32, torch bfloat16 and the int8 ONNX model.
 
     .venv/bin/python benchmarks/embed_backends.py [--corpus /work/shared/dutch-open-corpus]
-                                                  [--chunks 1024] [--slice 64]
+                                                  [--chunks 1024] [--slice 64] [--no-bfloat16]
 
 The corpus is read and chunked as the product does it (`load_document`, `chunk_document` with the
 default settings); `--chunks` of them, spread evenly over the corpus, are encoded as documents by
@@ -11,6 +11,8 @@ slices. The table and JSON are rewritten after every slice (the chunks are shuff
 stopped early has figures for a sample of the whole corpus). Agreement with torch float32: the
 cosine of each chunk's two vectors, and how many of each chunk's 10 nearest other chunks are the
 same (top-10 neighbour overlap). The int8 ONNX model must have been built (`rag model fetch`).
+`--no-bfloat16` leaves PyTorch bfloat16 out: on a CPU without bfloat16 instructions it is emulated,
+slower than float32, and never chosen by `auto`.
 """
 
 from __future__ import annotations
@@ -71,15 +73,15 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DATA / "dutch-open-corpus")
     parser.add_argument("--chunks", type=int, default=1024)
     parser.add_argument("--slice", type=int, default=64, help="chunks per alternating timed slice")
+    parser.add_argument("--no-bfloat16", action="store_true", help="leave out torch bfloat16")
     args = parser.parse_args()
     config = settings()
     chunks = corpus_chunks(args.corpus, args.chunks)
     path, batch = resolve_model_path(config), config.embed_batch_size
-    embedders: dict[str, Embedder] = {
-        "torch float32": SentenceTransformerEmbedder(path, "float32", batch),
-        "torch bfloat16": SentenceTransformerEmbedder(path, "bfloat16", batch),
-        "onnx-int8": OnnxEmbedder(onnx_dir(config.models_dir), model_id=config.embed_model),
-    }
+    embedders: dict[str, Embedder] = {"torch float32": SentenceTransformerEmbedder(path, "float32", batch)}
+    if not args.no_bfloat16:
+        embedders["torch bfloat16"] = SentenceTransformerEmbedder(path, "bfloat16", batch)
+    embedders["onnx-int8"] = OnnxEmbedder(onnx_dir(config.models_dir), model_id=config.embed_model)
     print(
         f"{len(chunks)} chunks of {np.mean([len(t) for _, t in chunks]):.0f} characters on average, "
         f"batch size {batch}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
