@@ -93,3 +93,33 @@ def test_a_lead_in_is_not_quoted_without_what_it_announces() -> None:
         ).pieces
     )
     assert quoted and "reizen:" not in quoted
+
+
+def test_a_block_of_fields_is_not_quoted_as_a_sentence() -> None:
+    """A form's header ("Jaar van deelname: 2016 / Leeftijd: 36 / …") has no full stop, so it reads
+    as one sentence; it is metadata about the report, never the answer."""
+    header = (
+        "Jaar van deelname: 2016\nLeeftijd: 36\nFunctieomschrijving: Beleidsmedewerker mobilisatie\n"
+        "Lokale overheid: Gemeente Massy\nLand: Kirgizië\n\n"
+    )
+    text = header + REPORT
+    document = Document("deelnemer.txt", "Deelnemer", text, "1" * 64, 0.0)
+    chunk = Chunk("h1", document.path, document.title, (), 0, len(text), normalize_whitespace(text))
+    answerer = ExtractiveAnswerer(HashEmbedder(), {document.path: document})
+    quoted = "".join(
+        answerer.draft("Jaar van deelname leeftijd functieomschrijving?", [Hit(1, 1.0, chunk)], "nl").pieces
+    )
+    assert quoted and "Leeftijd" not in quoted and "Jaar van deelname" not in quoted
+    assert not any("Leeftijd" in s.text for s in answerer.candidates([Hit(1, 1.0, chunk)]))
+
+
+def test_fields_further_down_the_document_can_still_be_the_answer() -> None:
+    """Prices or opening hours as "Label: value" lines in the text are facts, not a header."""
+    prices = "Paspoort: 77,85 euro voor volwassenen\nIdentiteitskaart: 70,00 euro voor volwassenen\n"
+    text = REPORT + "\n\n" + prices
+    document = Document("tarieven.txt", "Tarieven", text, "2" * 64, 0.0)
+    chunk = Chunk("p1", document.path, document.title, (), 0, len(text), normalize_whitespace(text))
+    candidates = ExtractiveAnswerer(HashEmbedder(), {document.path: document}).candidates(
+        [Hit(1, 1.0, chunk)]
+    )
+    assert any("Paspoort: 77,85 euro" in s.text for s in candidates)

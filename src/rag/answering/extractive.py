@@ -44,6 +44,10 @@ _CONTINUES = re.compile(
     re.I,
 )
 
+# A "Label: value" line, as in a form's header ("Jaar van deelname: 2016") or a FAQ's metadata
+# ("Onderwerp: …", "Bron: …"): the label is a capitalised name of at most four words.
+_FIELD = re.compile(r"^[A-ZÀ-Ý][\w’'-]*(?: [\w’'-]+){0,3}:\s+\S")
+
 NOTICE = {
     "nl": "Extractief antwoord: letterlijke zinnen uit de bronnen. Met een taalmodel (Ollama, een "
     "GGUF-bestand of een OpenAI-compatibele server; zie de README) schrijft de assistent zelf een antwoord.",
@@ -135,11 +139,30 @@ class ExtractiveAnswerer:
         return np.stack(rows)
 
     def _sentences(self, hit: Hit) -> list[str]:
-        """Sentences of the passage, split on the original text so headings stay apart."""
+        """Sentences of the passage, split on the original text so headings stay apart; a header
+        record is left empty, not out, so positions still say which sentences touch."""
         chunk = hit.chunk
         document = self.documents.get(chunk.doc)
-        original = document.text[chunk.start : chunk.end] if document else chunk.text
-        return [normalize_whitespace(original[a:b]) for a, b in split_sentences(original)]
+        if document is None:
+            return [normalize_whitespace(chunk.text[a:b]) for a, b in split_sentences(chunk.text)]
+        text, offset = document.text, chunk.start
+        return [
+            ""
+            if _is_header_record(text, offset + a, offset + b)
+            else normalize_whitespace(text[offset + a : offset + b])
+            for a, b in split_sentences(text[offset : chunk.end])
+        ]
+
+
+def _is_header_record(text: str, start: int, end: int) -> bool:
+    """Lines that are mostly "Label: value" fields with no prose above them (only headings) are a
+    record about the document — a form's header, a FAQ's "Onderwerp: … Bron: …" — not an answer
+    to quote; read as one sentence they would be ("Jaar van deelname: 2016 Leeftijd: 36 …").
+    Fields further down (prices, opening hours) may be the answer and stay."""
+    lines = [line.strip() for line in text[start:end].splitlines() if line.strip()]
+    if len(lines) < 2 or 2 * sum(bool(_FIELD.match(line)) for line in lines) <= len(lines):
+        return False
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text[:start].splitlines())
 
 
 def _completed(chosen: set[tuple[int, int]], candidates: list[Sentence]) -> set[tuple[int, int]]:
