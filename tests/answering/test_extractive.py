@@ -95,22 +95,63 @@ def test_a_lead_in_is_not_quoted_without_what_it_announces() -> None:
     assert quoted and "reizen:" not in quoted
 
 
-def test_a_block_of_fields_is_not_quoted_as_a_sentence() -> None:
-    """A form's header ("Jaar van deelname: 2016 / Leeftijd: 36 / …") has no full stop, so it reads
-    as one sentence; it is metadata about the report, never the answer."""
+HEADER = (
+    "Jaar van deelname: 2016\nLeeftijd: 36\nFunctieomschrijving: Beleidsmedewerker mobilisatie\n"
+    "Lokale overheid: Gemeente Massy\nLand: Kirgizië\n\n"
+)
+
+
+def whole(text: str, path: str) -> tuple[Document, Chunk]:
+    document = Document(path, path.split(".")[0].title(), text, "1" * 64, 0.0)
+    return document, Chunk(path, path, document.title, (), 0, len(text), normalize_whitespace(text))
+
+
+def test_a_block_of_fields_is_quoted_field_by_field() -> None:
+    """A form's header has no full stop: read as one sentence it would be quoted whole ("Jaar van
+    deelname: 2016 Leeftijd: 36 …"). Each field is its own sentence, short as it is, so "How old
+    was she?" can be answered by "Leeftijd: 36"."""
+    document, chunk = whole(HEADER + REPORT, "deelnemer.txt")
+    texts = [
+        s.text
+        for s in ExtractiveAnswerer(HashEmbedder(), {document.path: document}).candidates(
+            [Hit(1, 1.0, chunk)]
+        )
+    ]
+
+    assert "Leeftijd: 36" in texts and "Land: Kirgizië" in texts
+    assert not any("Leeftijd" in text and "Jaar van deelname" in text for text in texts)
+
+
+def test_a_pages_metadata_is_not_quoted() -> None:
+    """A FAQ's "Laatst gewijzigd: 2025-10-14" would read as the answer to "Vanaf wanneer …?"."""
     header = (
-        "Jaar van deelname: 2016\nLeeftijd: 36\nFunctieomschrijving: Beleidsmedewerker mobilisatie\n"
-        "Lokale overheid: Gemeente Massy\nLand: Kirgizië\n\n"
+        "Onderwerp: Verkiezingen\nBron: https://www.rijksoverheid.nl/vraag\nLaatst gewijzigd: 2025-10-14\n\n"
     )
-    text = header + REPORT
-    document = Document("deelnemer.txt", "Deelnemer", text, "1" * 64, 0.0)
-    chunk = Chunk("h1", document.path, document.title, (), 0, len(text), normalize_whitespace(text))
-    answerer = ExtractiveAnswerer(HashEmbedder(), {document.path: document})
-    quoted = "".join(
-        answerer.draft("Jaar van deelname leeftijd functieomschrijving?", [Hit(1, 1.0, chunk)], "nl").pieces
-    )
-    assert quoted and "Leeftijd" not in quoted and "Jaar van deelname" not in quoted
-    assert not any("Leeftijd" in s.text for s in answerer.candidates([Hit(1, 1.0, chunk)]))
+    document, chunk = whole(header + REPORT, "faq.md")
+    texts = [
+        s.text
+        for s in ExtractiveAnswerer(HashEmbedder(), {document.path: document}).candidates(
+            [Hit(1, 1.0, chunk)]
+        )
+    ]
+
+    assert texts and not any(text.startswith(("Onderwerp", "Bron", "Laatst gewijzigd")) for text in texts)
+
+
+def test_passages_far_less_similar_than_the_best_are_not_read() -> None:
+    """Their sentences rarely answer and each costs a model run; a passage found by its words
+    alone (a name, a number) is read."""
+    embedder = CountingEmbedder()
+    first, second = passages()
+    best = Hit(1, 1.0, first.chunk, dense_score=0.62)
+    far = Hit(2, 0.5, second.chunk, dense_score=0.41)
+    found_by_words = Hit(2, 0.5, second.chunk)  # no similarity: not among the nearest passages
+    answerer = ExtractiveAnswerer(embedder, {DOCUMENT.path: DOCUMENT})
+
+    assert {s.n for s in answerer.candidates([best, far])} == {1}
+    assert {s.n for s in answerer.candidates([best, found_by_words])} == {1, 2}
+    "".join(answerer.draft("Wat deden de winkeliers?", [best, far], "nl").pieces)
+    assert not any("fondsje" in text for text in embedder.embedded)
 
 
 def test_fields_further_down_the_document_can_still_be_the_answer() -> None:

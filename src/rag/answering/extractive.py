@@ -27,6 +27,10 @@ _MIN_SENTENCE_CHARS = 25  # shorter "sentences" are headings or fragments, not a
 _MAX_SENTENCES = 4  # best-scoring sentences chosen, before enumerations and continuations
 _MAX_QUOTED = 8  # sentences in the whole answer
 _MARGIN = 0.1  # keep sentences scoring within this of the best one
+# Only passages whose similarity to the question is this close to the best passage's are read:
+# the answer is rarely in the others, and each of their sentences costs a model run
+# (benchmarks/README.md, "Extractive answers": a third of the sentences, the same facts stated).
+_PASSAGE_GAP = 0.05
 # Sentence vectors kept per answerer (one per chat session): a follow-up, "answer anyway" or
 # "search as typed" mostly meets the same passages again. 1,024 vectors are 3 MB.
 _CACHED_VECTORS = 1024
@@ -47,6 +51,13 @@ _CONTINUES = re.compile(
 # A "Label: value" line, as in a form's header ("Jaar van deelname: 2016") or a FAQ's metadata
 # ("Onderwerp: …", "Bron: …"): the label is a capitalised name of at most four words.
 _FIELD = re.compile(r"^[A-ZÀ-Ý][\w’'-]*(?: [\w’'-]+){0,3}:\s+\S")
+# Fields about the page rather than its subject: a FAQ's "Bron: https://…", "Onderwerp: …",
+# "Laatst gewijzigd: 2025-10-14" would be quoted as if they answered "vanaf wanneer …?".
+_METADATA = re.compile(
+    r"^(bron|source|url|link|onderwerp|subject|trefwoorden|tags|categorie|category|"
+    r"laatst gewijzigd|last modified|bijgewerkt|updated):",
+    re.I,
+)
 
 NOTICE = {
     "nl": "Extractief antwoord: letterlijke zinnen uit de bronnen. Met een taalmodel (Ollama, een "
@@ -76,11 +87,13 @@ class ExtractiveAnswerer:
         embedder: Embedder,
         documents: Mapping[str, Document],
         max_sentences: int = _MAX_SENTENCES,
+        passage_gap: float = _PASSAGE_GAP,
     ) -> None:
         self.embedder = embedder
         self.documents = documents
         self.model = embedder.model_id
         self.max_sentences = max_sentences
+        self.passage_gap = passage_gap
         self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 
     def draft(self, question: str, passages: list[Hit], language: Language) -> Draft:
@@ -90,12 +103,15 @@ class ExtractiveAnswerer:
         return Draft(passages, self._quotes_for(question, passages), notice=notice)
 
     def candidates(self, passages: list[Hit]) -> list[Sentence]:
-        """Every sentence of the passages long enough to answer, each text once (first passage)."""
+        """Every sentence long enough to answer of the passages close to the best one, each text
+        once (first passage); a field ("Leeftijd: 36") is short but says something."""
         seen: set[str] = set()
         found = []
         for n, hit in enumerate(passages, start=1):
+            if not _close_to_best(hit, passages, self.passage_gap):
+                continue
             for position, text in enumerate(self._sentences(hit)):
-                if len(text) >= _MIN_SENTENCE_CHARS and text not in seen:
+                if (len(text) >= _MIN_SENTENCE_CHARS or _FIELD.match(text)) and text not in seen:
                     seen.add(text)
                     found.append(Sentence(n, position, text, hit.chunk.title))
         return found
@@ -139,30 +155,42 @@ class ExtractiveAnswerer:
         return np.stack(rows)
 
     def _sentences(self, hit: Hit) -> list[str]:
-        """Sentences of the passage, split on the original text so headings stay apart; a header
-        record is left empty, not out, so positions still say which sentences touch."""
+        """Sentences of the passage, split on the original text so headings stay apart and a
+        block of "Label: value" lines gives one sentence per field."""
         chunk = hit.chunk
         document = self.documents.get(chunk.doc)
         if document is None:
             return [normalize_whitespace(chunk.text[a:b]) for a, b in split_sentences(chunk.text)]
-        text, offset = document.text, chunk.start
-        return [
-            ""
-            if _is_header_record(text, offset + a, offset + b)
-            else normalize_whitespace(text[offset + a : offset + b])
-            for a, b in split_sentences(text[offset : chunk.end])
+        passage = document.text[chunk.start : chunk.end]
+        sentences = [
+            normalize_whitespace(passage[a:b]) for a, b in _field_lines(passage, split_sentences(passage))
         ]
+        return ["" if _METADATA.match(text) else text for text in sentences]  # "": positions hold
 
 
-def _is_header_record(text: str, start: int, end: int) -> bool:
-    """Lines that are mostly "Label: value" fields with no prose above them (only headings) are a
-    record about the document — a form's header, a FAQ's "Onderwerp: … Bron: …" — not an answer
-    to quote; read as one sentence they would be ("Jaar van deelname: 2016 Leeftijd: 36 …").
-    Fields further down (prices, opening hours) may be the answer and stay."""
-    lines = [line.strip() for line in text[start:end].splitlines() if line.strip()]
-    if len(lines) < 2 or 2 * sum(bool(_FIELD.match(line)) for line in lines) <= len(lines):
-        return False
-    return all(not line.strip() or line.lstrip().startswith("#") for line in text[:start].splitlines())
+def _close_to_best(hit: Hit, passages: list[Hit], gap: float) -> bool:
+    """The first passage, one found by its words alone (no similarity: a name or number matched),
+    and those within `gap` of the most similar passage."""
+    similarities = [p.dense_score for p in passages if p.dense_score is not None]
+    if hit is passages[0] or hit.dense_score is None or not similarities:
+        return True
+    return hit.dense_score >= max(similarities) - gap
+
+
+def _field_lines(text: str, spans: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """The spans, with a block of mostly "Label: value" lines split into its lines. Without a full
+    stop such a block — a form's header, a FAQ's "Onderwerp: … Bron: …", a price list — reads as
+    one sentence ("Jaar van deelname: 2016 Leeftijd: 36 …"); a field on its own line is quotable
+    ("Leeftijd: 36" answers "How old was she?")."""
+    for start, end in spans:
+        lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]*\S[^\n]*", text[start:end])]
+        fields = sum(bool(_FIELD.match(text[start + a : start + b].strip())) for a, b in lines)
+        if len(lines) < 2 or 2 * fields <= len(lines):
+            yield start, end
+            continue
+        for a, b in lines:
+            line = text[start + a : start + b]
+            yield start + a + len(line) - len(line.lstrip()), start + a + len(line.rstrip())
 
 
 def _completed(chosen: set[tuple[int, int]], candidates: list[Sentence]) -> set[tuple[int, int]]:
