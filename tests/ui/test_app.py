@@ -520,3 +520,12 @@ def test_export_has_questions_answers_and_escaped_cited_passages() -> None:
     first = answer.citations[0]
     assert f"**[{first.n}] " in exported and f"`{first.doc}`" in exported
     assert "> " + escape_markdown(first.text, light=True)[:60] in exported
+    # the passage keeps its lines: a heading is not run into the paragraph below it
+    message = at.session_state["messages"][-1]
+    source = sourced_answer(answer, message["docs"]).sources[0]
+    lines = message["docs"][source.doc].text[source.start : source.end].splitlines()
+    quoted = exported.splitlines()
+    assert len([line for line in lines if line.strip()]) > 1
+    assert all(
+        "> " + escape_markdown(" ".join(line.split()), light=True) in quoted for line in lines if line.strip()
+    )

@@ -7,11 +7,11 @@ Markdown viewer shows it literally and loads nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from rag.types import Answer
+from rag.types import Answer, Document
 from rag.ui.highlight import escape_markdown
 from rag.ui.sources import Source, sourced_answer
 from rag.ui.texts import Texts
@@ -20,7 +20,17 @@ _ESCAPED_MARKER = re.compile(r"\\\[([\d, ]+)\\\]")
 
 
 def _quote(text: str) -> str:
-    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.splitlines())
+    """A Markdown block quote keeping the passage's lines, so a heading does not run into the
+    paragraph below it; runs of blank lines become one."""
+    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    kept = [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]
+    return "\n".join(f"> {line}" if line else ">" for line in kept)
+
+
+def _passage(source: Source, documents: Mapping[str, Document]) -> str:
+    """The passage as the document has it (its lines), or as retrieved when the document is gone."""
+    document = documents.get(source.doc)
+    return document.text[source.start : source.end] if document else source.text
 
 
 def _backend(answer: Answer, texts: Texts) -> str:
@@ -61,7 +71,8 @@ def chat_markdown(messages: Sequence[dict[str, Any]], texts: Texts, now: datetim
             lines += ["", f"**{texts('export_error')}:** {escape_markdown(message['error'], light=True)}"]
         if answer is None:
             continue
-        sourced = sourced_answer(answer, message.get("docs", {}))
+        documents = message.get("docs", {})
+        sourced = sourced_answer(answer, documents)
         heading = texts("export_refused") if answer.refused else texts("export_answer")
         lines += ["", f"### {heading} ({escape_markdown(_backend(answer, texts), light=True)})", ""]
         if answer.text:
@@ -87,6 +98,6 @@ def chat_markdown(messages: Sequence[dict[str, Any]], texts: Texts, now: datetim
                 "",
                 f"**[{source.n}] {title}** — {_where(source, texts)}{flag}",
                 "",
-                _quote(escape_markdown(source.text, light=True)),
+                _quote(escape_markdown(_passage(source, documents), light=True)),
             ]
     return "\n".join(lines) + "\n"
