@@ -138,6 +138,18 @@ def test_a_pages_metadata_is_not_quoted() -> None:
     assert texts and not any(text.startswith(("Onderwerp", "Bron", "Laatst gewijzigd")) for text in texts)
 
 
+def test_a_heading_is_not_quoted_as_the_answer() -> None:
+    """The first screen's example "Wat staat er over <heading>?" was answered by the heading."""
+    heading = "Ruimte nodig om aan te sluiten bij burgerkracht"
+    text = f"{heading}\n\nProfessionals hebben ruimte nodig om aan te sluiten bij de krachten van onderop."
+    document = Document("verslag.txt", "Verslag", text, "3" * 64, 0.0)
+    chunk = Chunk("k1", document.path, document.title, (heading,), 0, len(text), normalize_whitespace(text))
+    answerer = ExtractiveAnswerer(HashEmbedder(), {document.path: document})
+    quoted = "".join(answerer.draft(f"Wat staat er over {heading}?", [Hit(1, 1.0, chunk)], "nl").pieces)
+
+    assert quoted.startswith("Professionals hebben ruimte nodig") and heading not in quoted
+
+
 def test_passages_far_less_similar_than_the_best_are_not_read() -> None:
     """Their sentences rarely answer and each costs a model run; a passage found by its words
     alone (a name, a number) is read."""

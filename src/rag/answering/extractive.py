@@ -155,8 +155,8 @@ class ExtractiveAnswerer:
         return np.stack(rows)
 
     def _sentences(self, hit: Hit) -> list[str]:
-        """Sentences of the passage, split on the original text so headings stay apart and a
-        block of "Label: value" lines gives one sentence per field."""
+        """Sentences of the passage, split on the original text so headings stay apart (and out)
+        and a block of "Label: value" lines gives one sentence per field."""
         chunk = hit.chunk
         document = self.documents.get(chunk.doc)
         if document is None:
@@ -165,7 +165,13 @@ class ExtractiveAnswerer:
         sentences = [
             normalize_whitespace(passage[a:b]) for a, b in _field_lines(passage, split_sentences(passage))
         ]
-        return ["" if _METADATA.match(text) else text for text in sentences]  # "": positions hold
+        # "" keeps the positions. A heading names a topic (asked "Wat staat er over <heading>?",
+        # the heading itself would be the answer); a page's metadata is not what the page says.
+        headings = set(chunk.headings)
+        return [
+            "" if text in headings or text.startswith("#") or _METADATA.match(text) else text
+            for text in sentences
+        ]
 
 
 def _close_to_best(hit: Hit, passages: list[Hit], gap: float) -> bool:
