@@ -327,6 +327,27 @@ def test_a_standalone_question_is_not_glued_to_the_previous_one_and_a_follow_up_
     assert page.get_by_role("button", name="Zoek mijn vraag zoals ik hem typte").count() == 1
 
 
+def test_a_new_answer_is_scrolled_into_view_after_reading_an_earlier_one(app, page) -> None:
+    """The chat follows new text only when the view is at its end; a user who scrolled up to
+    read (or clicked a citation) must still see the new question and its answer begin."""
+    url, _, _ = app
+    page.goto(url)
+    ask(page, "Welke drie hoofdtaken heeft de beleidsmedewerker in Kirgizië?", 0)
+    ask(page, "Hoe helpten winkeliers een moeder met schulden?", 1)
+    page.locator(".rag-answer .rag-cite a").first.click()  # to the first answer's source, to read it
+    page.mouse.move(700, 500)
+    page.mouse.wheel(0, -3000)
+    page.wait_for_timeout(500)
+    ask(page, "Wat deden de vrouwen in Kirgizië tegen corruptie?", 2)
+
+    page.wait_for_timeout(1_500)  # the script runs in its own frame once the answer is shown
+    question = page.locator("[data-testid='stChatMessage']").filter(has_text="tegen corruptie").last
+    box = question.bounding_box()
+    assert box is not None and 0 <= box["y"] < 1100 / 2  # the question near the top of the view
+    answer_box = page.locator(".rag-answer").nth(2).bounding_box()
+    assert answer_box is not None and answer_box["y"] < 1100  # its answer begins in view
+
+
 def test_an_english_question_gets_english_notices(app, page) -> None:
     url, _, _ = app
     page.goto(url)

@@ -13,7 +13,7 @@ from rag.retrieval.retriever import Retriever
 from rag.ui.conversation import MESSAGES, ChatMessage, Options, history
 from rag.ui.highlight import answer_html
 from rag.ui.texts import Texts
-from rag.ui.views import render_user, show_answer
+from rag.ui.views import render_user, scroll_to_newest_question, show_answer
 
 _NEXT_ID = "next_message_id"
 _ASSISTANT = "assistant"  # session_state: (what it was built for, the Assistant)
@@ -94,6 +94,8 @@ def ask(
             }
             message.update(content=answer.text, answer=answer)
             show_answer(answer, message["docs"], texts, message["id"], slot)
+            # Last, so that the elements before it keep their places when the history is shown.
+            scroll_to_newest_question()
     finally:  # also when a rerun interrupts the answer: keep what there is to show
         if message.get("answer") is not None or message.get("error"):
             messages.append(message)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
+import streamlit.components.v1 as components
 from streamlit.delta_generator import DeltaGenerator
 
 from rag.types import Answer, Document
@@ -44,6 +45,21 @@ def inject_css() -> None:
 def render_user(content: str) -> None:
     with st.chat_message("user"):
         st.markdown(escape_markdown(content))
+
+
+# Brings the newest question to the top of the view, so its answer is read from the start. The
+# chat's own stick-to-bottom only follows when the view is already at the end; after reading an
+# earlier answer or a click on a citation, a new answer would appear out of sight.
+_SCROLL_TO_NEWEST_QUESTION = """<script>
+const avatars = window.parent.document.querySelectorAll('[data-testid="stChatMessageAvatarUser"]');
+const newest = avatars.length ? avatars[avatars.length - 1].closest('[data-testid="stChatMessage"]') : null;
+if (newest) newest.scrollIntoView({block: "start"});
+</script>"""
+
+
+def scroll_to_newest_question() -> None:
+    """Our own script (no document text in it), in a frame of no height."""
+    components.html(_SCROLL_TO_NEWEST_QUESTION, height=0)
 
 
 def render_history(messages: list[dict[str, Any]], texts: Texts) -> None:
