@@ -101,22 +101,19 @@ HEADER = (
 )
 
 
-def whole(text: str, path: str) -> tuple[Document, Chunk]:
+def candidate_texts(text: str, path: str) -> list[str]:
+    """The sentences the answerer would score in a passage holding the whole of `text`."""
     document = Document(path, path.split(".")[0].title(), text, "1" * 64, 0.0)
-    return document, Chunk(path, path, document.title, (), 0, len(text), normalize_whitespace(text))
+    chunk = Chunk(path, path, document.title, (), 0, len(text), normalize_whitespace(text))
+    answerer = ExtractiveAnswerer(HashEmbedder(), {document.path: document})
+    return [sentence.text for sentence in answerer.candidates([Hit(1, 1.0, chunk)])]
 
 
 def test_a_block_of_fields_is_quoted_field_by_field() -> None:
     """A form's header has no full stop: read as one sentence it would be quoted whole ("Jaar van
     deelname: 2016 Leeftijd: 36 …"). Each field is its own sentence, short as it is, so "How old
     was she?" can be answered by "Leeftijd: 36"."""
-    document, chunk = whole(HEADER + REPORT, "deelnemer.txt")
-    texts = [
-        s.text
-        for s in ExtractiveAnswerer(HashEmbedder(), {document.path: document}).candidates(
-            [Hit(1, 1.0, chunk)]
-        )
-    ]
+    texts = candidate_texts(HEADER + REPORT, "deelnemer.txt")
 
     assert "Leeftijd: 36" in texts and "Land: Kirgizië" in texts
     assert not any("Leeftijd" in text and "Jaar van deelname" in text for text in texts)
@@ -127,13 +124,7 @@ def test_a_pages_metadata_is_not_quoted() -> None:
     header = (
         "Onderwerp: Verkiezingen\nBron: https://www.rijksoverheid.nl/vraag\nLaatst gewijzigd: 2025-10-14\n\n"
     )
-    document, chunk = whole(header + REPORT, "faq.md")
-    texts = [
-        s.text
-        for s in ExtractiveAnswerer(HashEmbedder(), {document.path: document}).candidates(
-            [Hit(1, 1.0, chunk)]
-        )
-    ]
+    texts = candidate_texts(header + REPORT, "faq.md")
 
     assert texts and not any(text.startswith(("Onderwerp", "Bron", "Laatst gewijzigd")) for text in texts)
 

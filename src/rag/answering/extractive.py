@@ -107,9 +107,7 @@ class ExtractiveAnswerer:
         once (first passage); a field ("Leeftijd: 36") is short but says something."""
         seen: set[str] = set()
         found = []
-        for n, hit in enumerate(passages, start=1):
-            if not _close_to_best(hit, passages, self.passage_gap):
-                continue
+        for n, hit in _close_to_best(passages, self.passage_gap):
             for position, text in enumerate(self._sentences(hit)):
                 if (len(text) >= _MIN_SENTENCE_CHARS or _FIELD.match(text)) and text not in seen:
                     seen.add(text)
@@ -174,13 +172,16 @@ class ExtractiveAnswerer:
         ]
 
 
-def _close_to_best(hit: Hit, passages: list[Hit], gap: float) -> bool:
-    """The first passage, one found by its words alone (no similarity: a name or number matched),
-    and those within `gap` of the most similar passage."""
-    similarities = [p.dense_score for p in passages if p.dense_score is not None]
-    if hit is passages[0] or hit.dense_score is None or not similarities:
-        return True
-    return hit.dense_score >= max(similarities) - gap
+def _close_to_best(passages: list[Hit], gap: float) -> list[tuple[int, Hit]]:
+    """(number, passage) of the first passage, of those found by their words alone (no
+    similarity: a name or number matched) and of those within `gap` of the most similar one."""
+    similarities = [hit.dense_score for hit in passages if hit.dense_score is not None]
+    floor = max(similarities, default=0.0) - gap
+    return [
+        (n, hit)
+        for n, hit in enumerate(passages, start=1)
+        if n == 1 or hit.dense_score is None or hit.dense_score >= floor
+    ]
 
 
 def _field_lines(text: str, spans: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
