@@ -149,9 +149,8 @@ def save(store: IndexStore, index_dir: Path) -> Path:
 def _space_note(store: IndexStore, index_dir: Path) -> str:
     """How much a build needs (vectors and term counts once; texts twice: chunks and documents)
     against what the disk has left."""
-    vectors = 4 * store.vectors.faiss.ntotal * store.vectors.dimension
     needed = (
-        vectors
+        store.vectors.nbytes
         + store.terms.counts.data.nbytes * 2
         + 2 * sum(len(d.text.encode()) for d in store.documents.values())
     )
