@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
-
-import faiss
 
 from rag.vector_index import VectorIndex
 
