@@ -125,12 +125,11 @@ class VectorIndex:
 def _empty(kind: str, dimension: int) -> faiss.Index:
     """An empty float16 index (float16 needs no training)."""
     if kind == "hnsw":
-        hnsw = faiss.IndexHNSWSQ(
-            dimension, faiss.ScalarQuantizer.QT_fp16, _HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT
-        )
+        factory = f"HNSW{_HNSW_NEIGHBOURS},SQfp16"
+        hnsw = cast(faiss.IndexHNSW, faiss.index_factory(dimension, factory, faiss.METRIC_INNER_PRODUCT))
         hnsw.hnsw.efConstruction = _HNSW_EF_CONSTRUCTION
         return hnsw
-    return faiss.IndexScalarQuantizer(dimension, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+    return faiss.index_factory(dimension, "SQfp16", faiss.METRIC_INNER_PRODUCT)
 
 
 class _Live:
