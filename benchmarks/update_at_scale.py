@@ -44,8 +44,8 @@ WORDS_PER_PARAGRAPH = 120  # ~800 characters: one chunk of 1,000
 class ClusteredVectors:
     """Stands in for the embedding model during the full build only: clustered random unit vectors."""
 
-    def __init__(self, model_id: str, backend: str) -> None:
-        self.model_id, self.backend, self.dimension = model_id, backend, DIM
+    def __init__(self, model_id: str, backend: str, source: str) -> None:
+        self.model_id, self.backend, self.source, self.dimension = model_id, backend, source, DIM
         self._rng = np.random.default_rng(11)
         self._centres = unit(self._rng.standard_normal((CENTRES, DIM), dtype=np.float32))
 
@@ -131,7 +131,7 @@ def main() -> None:
             _, result["write_corpus_s"] = timed(lambda: write_corpus(work / "corpus", args.chunks))
         embedder = load_embedder(config)
         if not args.update_only:
-            stand_in = ClusteredVectors(embedder.model_id, embedder.backend)
+            stand_in = ClusteredVectors(embedder.model_id, embedder.backend, embedder.source)
             report, result["full_build_s"] = timed(lambda: update_index(config, stand_in, rebuild=True))
             print(f"full build: {report.chunks:,} chunks in {result['full_build_s']:.0f} s", flush=True)
 

@@ -379,12 +379,6 @@ def test_chunks_of_only_punctuation_are_dropped() -> None:
     assert [c.text for c in chunks] == ["Tekst."]
 
 
-def test_chunk_survives_a_round_trip_to_dict() -> None:
-    (chunk,) = chunk_document(doc_of("# Kop\n\nTekst."), 1000, 0)
-
-    assert Chunk.from_dict(chunk.to_dict()) == chunk
-
-
 # --- large and hostile input ------------------------------------------------------------------
 
 

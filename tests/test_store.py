@@ -4,6 +4,7 @@ and an index the settings cannot use is refused with the fix."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,33 @@ def small_index(rows: int = 3, dimension: int = 8) -> IndexStore:
     )
     vectors = unit(np.random.default_rng(1).normal(size=(rows, dimension)))
     return IndexStore.build(manifest, chunks, vectors, {"a.txt": document})
+
+
+def test_every_field_of_a_chunk_and_document_survives_a_save(tmp_path: Path) -> None:
+    text = "Artikel 3 – Het bestuur bestaat uit: één voorzitter, één penningmeester."
+    document = Document("plan/ö.pdf", "Reglement “wijkraad”", text, "e" * 64, 12.5, (0, 30), (2,))
+    chunk = Chunk(
+        "c0",
+        "plan/ö.pdf",
+        "Reglement “wijkraad”",
+        ("Hoofdstuk 1", "Artikel 3"),
+        0,
+        len(text),
+        text,
+        page=2,
+        lead="Het bestuur bestaat uit:",
+        body_offset=12,
+    )
+    written = IndexStore.build(
+        replace(small_index(1).manifest, files={"plan/ö.pdf": FileRecord("e" * 64, len(text), 12.5, "R", 1)}),
+        [chunk],
+        unit(np.ones((1, 8))),
+        {"plan/ö.pdf": document},
+    )
+    store.save(written, tmp_path)
+
+    loaded = store.load(tmp_path)
+    assert loaded.chunks == [chunk] and loaded.documents == {"plan/ö.pdf": document}
 
 
 def test_a_saved_build_loads_back_equal_and_becomes_current(tmp_path: Path) -> None:

@@ -21,10 +21,12 @@ import os
 import shutil
 import time
 import zipfile
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import orjson
 
 from rag.errors import IndexStoreError
 from rag.hashing import file_sha256
@@ -164,12 +166,8 @@ def _megabytes(size: int) -> str:
 
 def _write_build(store: IndexStore, build: Path) -> None:
     (build / "manifest.json").write_text(store.manifest.to_json(), encoding="utf-8")
-    with open(build / "chunks.jsonl", "w", encoding="utf-8") as out:
-        for chunk in store.chunks:
-            out.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
-    with open(build / "documents.jsonl", "w", encoding="utf-8") as out:
-        for doc in store.documents.values():
-            out.write(json.dumps(asdict(doc), ensure_ascii=False) + "\n")
+    _write_lines(build / "chunks.jsonl", store.chunks)
+    _write_lines(build / "documents.jsonl", store.documents.values())
     store.vectors.write(build)
     store.terms.save(build / "bm25.npz")
     for name in BUILD_FILES:
@@ -177,6 +175,14 @@ def _write_build(store: IndexStore, build: Path) -> None:
     checksums = {name: file_sha256(build / name) for name in BUILD_FILES}
     (build / CHECKSUMS).write_text(json.dumps(checksums, indent=1), encoding="utf-8")
     _fsync(build / CHECKSUMS)
+
+
+def _write_lines(path: Path, records: Iterable[Chunk | Document]) -> None:
+    """One JSON object per line, by orjson: at 300,000 chunks the standard library's encoder took
+    3 of the 18 s that one changed file costs (benchmarks/README.md)."""
+    with open(path, "wb") as out:
+        for record in records:
+            out.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
 
 
 def _fsync(path: Path) -> None:
@@ -234,12 +240,12 @@ def load(index_dir: Path) -> IndexStore:
                 f"The index in {index_dir} has format version {manifest.format_version}, this "
                 f"version reads {FORMAT_VERSION}: run `rag index --rebuild`."
             )
-        with open(build / "chunks.jsonl", encoding="utf-8") as lines:
-            chunks = [Chunk.from_dict(json.loads(line)) for line in lines]
-        with open(build / "documents.jsonl", encoding="utf-8") as lines:
+        with open(build / "chunks.jsonl", "rb") as lines:
+            chunks = [Chunk.from_dict(orjson.loads(line)) for line in lines]
+        with open(build / "documents.jsonl", "rb") as lines:
             documents = {}
             for line in lines:
-                data = json.loads(line)
+                data = orjson.loads(line)
                 data["page_starts"] = tuple(data.get("page_starts", ()))
                 data["ocr_pages"] = tuple(data.get("ocr_pages", ()))  # absent in older builds
                 documents[data["path"]] = Document(**data)

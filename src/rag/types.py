@@ -79,11 +79,6 @@ class Chunk:
         """The passage without its leading heading lines: what is embedded behind the context."""
         return self.text[self.body_offset :] or self.text
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["headings"] = list(self.headings)
-        return data
-
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Chunk:
         return cls(**{**data, "headings": tuple(data.get("headings", ()))})
