@@ -68,6 +68,29 @@ def test_every_field_of_a_chunk_and_document_survives_a_save(tmp_path: Path) -> 
     assert loaded.chunks == [chunk] and loaded.documents == {"plan/ö.pdf": document}
 
 
+def test_a_build_written_by_an_earlier_version_still_loads(tmp_path: Path) -> None:
+    """Earlier versions wrote the stores with the standard library (ASCII escapes) and without the
+    fields added since (list lead-in, body offset, OCR pages): those take their defaults."""
+    build = store.save(small_index(2), tmp_path)
+    for name, dropped in (("chunks.jsonl", ("lead", "body_offset")), ("documents.jsonl", ("ocr_pages",))):
+        records = [json.loads(line) for line in (build / name).read_text("utf-8").splitlines()]
+        lines = [json.dumps({k: v for k, v in r.items() if k not in dropped}) for r in records]
+        (build / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    loaded = store.load(tmp_path)
+    assert loaded.chunks == small_index(2).chunks
+    assert loaded.documents["a.txt"].ocr_pages == () and loaded.documents["a.txt"].text.startswith("Eerste")
+
+
+def test_a_damaged_chunk_store_is_refused_with_the_fix(tmp_path: Path) -> None:
+    build = store.save(small_index(2), tmp_path)
+    with (build / "chunks.jsonl").open("a", encoding="utf-8") as chunks:
+        chunks.write('{"id": "c9", "doc": "a.txt", "start": "nul"}\n')
+
+    with pytest.raises(IndexStoreError, match="damaged.*rag index --rebuild"):
+        store.load(tmp_path)
+
+
 def test_a_saved_build_loads_back_equal_and_becomes_current(tmp_path: Path) -> None:
     written = small_index()
     build = store.save(written, tmp_path)

@@ -242,7 +242,9 @@ def _previous_store(
 def _reread_orphaned_duplicates(diff: CorpusDiff, known: dict[str, FileRecord]) -> CorpusDiff:
     """A duplicate whose indexed original changed or vanished must be read as a file of its own."""
     unchanged = set(diff.unchanged)
-    orphaned = [p for p in diff.unchanged if known[p].duplicate_of not in (None, *unchanged)]
+    orphaned = [
+        p for p in diff.unchanged if (original := known[p].duplicate_of) and original not in unchanged
+    ]
     if not orphaned:
         return diff
     return CorpusDiff(

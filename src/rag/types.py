@@ -21,7 +21,7 @@ class Message(TypedDict):
     content: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Document:
     """One source file, read and decoded."""
 
@@ -50,7 +50,7 @@ class Document:
         return self.page_at(offset) in self.ocr_pages
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chunk:
     """A passage of a document: the unit that is embedded, retrieved and cited."""
 
@@ -78,10 +78,6 @@ class Chunk:
     def body(self) -> str:
         """The passage without its leading heading lines: what is embedded behind the context."""
         return self.text[self.body_offset :] or self.text
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Chunk:
-        return cls(**{**data, "headings": tuple(data.get("headings", ()))})
 
 
 @dataclass(frozen=True)
