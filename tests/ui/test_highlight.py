@@ -57,3 +57,15 @@ def test_markdown_escaping_leaves_no_link_image_or_html() -> None:
     assert plain(escaped) == "Titel ![x](http://127.0.0.1:9/x.png) [klik](javascript:alert(1)) <b>"
     assert not re.search(r"(?<!\\)[\[\]<>!()]", escaped)  # every such character is escaped
     assert "http\\:\u2060//" in escaped  # no bare-URL autolink either
+
+
+def test_exported_text_keeps_ampersands_readable_and_shows_entities_literally() -> None:
+    """A Markdown viewer shows the text as written, and the raw file reads "R&D", not "R\\&D"."""
+    from markdown_it import MarkdownIt  # rich's Markdown parser: CommonMark
+
+    text = "Bewoners & gemeente, R&D: schrijf &amp; of &#36; niet om"
+    escaped = escape_markdown(text, light=True)
+
+    assert "Bewoners & gemeente, R&D" in escaped
+    rendered = MarkdownIt("commonmark").render(escaped)
+    assert html.unescape(re.sub(r"</?p>", "", rendered)).strip() == text

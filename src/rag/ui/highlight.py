@@ -20,8 +20,8 @@ CONTEXT_CHARS = 300  # characters of surrounding text shown on each side of a pa
 # Streamlit's Markdown (GFM + LaTeX `$` + `:color[...]` directives) gives a meaning.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=\"'])")
 # For exported Markdown: enough to keep text literal (no links, images, HTML, emphasis), while the
-# raw file stays readable.
-_MD_SPECIAL_LIGHT = re.compile(r"([\\`*_\[\]<>!&|$~])")
+# raw file stays readable: "&" only where it would start an entity ("&amp;", "&#36;").
+_MD_SPECIAL_LIGHT = re.compile(r"([\\`*_\[\]<>!|$~]|&(?=#?\w+;))")
 # GFM turns bare URLs (http://…, www.…) and e-mail addresses into links even when their
 # punctuation is backslash-escaped; an invisible word joiner after ':', '@' and '.' stops that.
 _AUTOLINK_PUNCTUATION = re.compile(r"([:@.])")
