@@ -233,6 +233,24 @@ def test_search_only_shows_passages_without_an_answer() -> None:
 
 
 @uses_app
+@pytest.mark.parametrize("gguf, now", [(False, "extractief"), (True, "llama.cpp")])
+def test_automatic_answerer_says_what_it_answers_with_now(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, gguf: bool, now: str
+) -> None:
+    monkeypatch.setenv("RAG_ANSWERER", "auto")
+    monkeypatch.setenv("RAG_OLLAMA_HOST", "http://127.0.0.1:9")  # nothing listens there
+    if gguf:
+        (tmp_path / "model.gguf").write_bytes(b"GGUF")
+        monkeypatch.setenv("RAG_LLM_GGUF", str(tmp_path / "model.gguf"))
+    at = start()
+
+    assert at.sidebar.selectbox(key="llm").value == "auto"
+    assert any(plain(c.value).endswith(f"Nu: **{now}**.") for c in at.sidebar.caption), [
+        c.value for c in at.sidebar.caption
+    ]
+
+
+@uses_app
 def test_sidebar_filter_restricts_the_sources() -> None:
     at = start()
     at.toggle(key="search_only").set_value(True).run()

@@ -24,10 +24,7 @@ def llm_from_settings(settings: Settings) -> LLM | None:
     """
     choice = settings.answerer
     if choice == "auto":
-        if OllamaLLM.from_settings(settings).is_available():
-            choice = "ollama"
-        elif settings.llm_gguf:
-            choice = "llamacpp"
+        choice = auto_answerer(settings, OllamaLLM.from_settings(settings).is_available())
     if choice == "ollama":
         return OllamaLLM.from_settings(settings)
     if choice == "llamacpp":
@@ -37,6 +34,14 @@ def llm_from_settings(settings: Settings) -> LLM | None:
     if choice == "openai":
         return OpenAILLM.from_settings(settings)
     return None
+
+
+def auto_answerer(settings: Settings, ollama_available: bool) -> AnswererChoice:
+    """What `auto` answers with: Ollama when it answers and has the model, else a configured GGUF
+    file, else the extractive answerer."""
+    if ollama_available:
+        return "ollama"
+    return "llamacpp" if settings.llm_gguf else "extractive"
 
 
 def available_answerers(settings: Settings) -> dict[AnswererChoice, bool]:
@@ -54,4 +59,4 @@ def available_answerers(settings: Settings) -> dict[AnswererChoice, bool]:
     }
 
 
-__all__ = ["LLM", "available_answerers", "estimate_tokens", "llm_from_settings"]
+__all__ = ["LLM", "auto_answerer", "available_answerers", "estimate_tokens", "llm_from_settings"]

@@ -12,6 +12,7 @@ from streamlit.delta_generator import DeltaGenerator
 from rag import store
 from rag.config import AnswererChoice, RetrievalMode, Settings
 from rag.errors import ConfigError
+from rag.llm import auto_answerer
 from rag.retrieval.filters import Where
 from rag.retrieval.retriever import Retriever
 from rag.store import Manifest
@@ -66,6 +67,9 @@ def render_options(slot: DeltaGenerator, settings: Settings, texts: Texts) -> Op
             help=texts("llm_help"),
             key="llm",
         )
+        if answerer == "auto":
+            now = auto_answerer(settings, available["ollama"])
+            st.caption(texts("llm_auto_now", answerer=texts(f"backend_{now}")))
         ollama_model = settings.ollama_model
         if answerer in ("auto", "ollama"):
             ollama_model = (

@@ -66,7 +66,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "llm_label": "Antwoordmodel",
         "llm_help": "Standaard instelbaar met RAG_ANSWERER; zie de README.",
         "unavailable": "niet bereikbaar",
-        "llm_auto": "Automatisch (Ollama, anders GGUF, anders extractief)",
+        "llm_auto": "Automatisch",
+        "llm_auto_now": (
+            "Automatisch kiest Ollama, anders een GGUF-bestand, anders extractief. Nu: **{answerer}**."
+        ),
         "llm_ollama": "Ollama",
         "llm_llamacpp": "llama.cpp (GGUF-bestand)",
         "llm_openai": "OpenAI-compatibele server",
@@ -189,7 +192,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "llm_label": "Answer model",
         "llm_help": "Default set with RAG_ANSWERER; see the README.",
         "unavailable": "not reachable",
-        "llm_auto": "Automatic (Ollama, else GGUF, else extractive)",
+        "llm_auto": "Automatic",
+        "llm_auto_now": "Automatic picks Ollama, else a GGUF file, else extractive. Now: **{answerer}**.",
         "llm_ollama": "Ollama",
         "llm_llamacpp": "llama.cpp (GGUF file)",
         "llm_openai": "OpenAI-compatible server",
