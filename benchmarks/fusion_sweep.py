@@ -9,7 +9,8 @@ BM25 candidate lists (depth `--candidates`) are computed once with the product's
 fused offline in two ways, both the product's (`RAG_FUSION`): weighted reciprocal-rank fusion
 (`weighted_rrf`) and a convex combination of min-max-normalised scores (`weighted_score_fusion`),
 over a range of dense weights; score fusion that only re-orders dense's best `top` passages
-(`within_dense_shortlist`, `RAG_FUSION_SHORTLIST`); and score fusion gated by the peak of the BM25
+(`within_dense_shortlist`, `RAG_FUSION_SHORTLIST`), also with only BM25's own best passages
+counted (`lexical_top`, `RAG_FUSION_BM25_TOP`); and score fusion gated by the peak of the BM25
 list (`peaked`): BM25 takes part only when its best score is at least `peak` times its 10th best,
 else the dense order stands, alone and with the shortlist. Metrics are
 `rag eval`'s own (`score_ranks`): recall@1, recall@5, MRR@10 over the answerable questions.
@@ -26,6 +27,7 @@ from _common import machine, settings, table, write_results
 WEIGHTS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 PEAKS = (1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
 SHORTLISTS = (3, 5, 10)
+LEXICAL_TOPS = (1, 2, 3, 5, 10)
 
 
 def peaked(lexical: list[tuple[int, float]], peak: float, depth: int = 10) -> bool:
@@ -84,6 +86,18 @@ def main() -> None:
                 for d, b in lists
             ]
             results[f"shortlist top={top} w={weight}"] = scores(fused)
+    for lexical_top in LEXICAL_TOPS:
+        for weight in (0.9, 0.95):
+            fused = [
+                [
+                    f.row
+                    for f in within_dense_shortlist(
+                        weighted_score_fusion(d, b, weight, lexical_top=lexical_top), d, 5
+                    )
+                ]
+                for d, b in lists
+            ]
+            results[f"shortlist top=5, BM25's best {lexical_top} only, w={weight}"] = scores(fused)
     for peak in PEAKS:
         gated = [(d, b if peaked(b, peak) else []) for d, b in lists]
         share = sum(bool(b) for _, b in gated) / len(gated)

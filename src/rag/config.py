@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     fusion: Literal["rrf", "score"] = "score"  # weighted rank fusion, or of min-max-scaled scores
     # BM25 only re-orders dense's best this-many passages: recall@5 is never below dense alone's
     fusion_shortlist: int = Field(5, gt=0)
+    # and only its own best this-many passages count: ≥ dense on every set (benchmarks/README.md)
+    fusion_bm25_top: int = Field(3, gt=0)
     mmr_lambda: float = Field(1.0, ge=0.0, le=1.0)  # diversity: 1.0 = off, lower = more diverse
 
     # Answering (RAG_LLM is the older name of RAG_ANSWERER and still read)

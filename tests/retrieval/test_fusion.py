@@ -40,3 +40,17 @@ def test_bm25_reorders_only_the_dense_shortlist():
     assert {f.row for f in shortlisted[:5]} == set(range(5))  # recall@5 is dense's
     assert shortlisted[0].row == 3  # BM25's favourite among them comes first
     assert sorted(f.row for f in shortlisted) == sorted(f.row for f in fused)  # nothing lost
+
+
+@pytest.mark.parametrize("fuse", [weighted_score_fusion, weighted_rrf])
+def test_bm25_lifts_only_its_own_best_passages(fuse):
+    """A passage BM25 ranks below its top `lexical_top` never passes dense's top hit on that."""
+    dense = [(row, 0.90 - row * 0.001) for row in range(5)] + [(row, 0.5) for row in range(5, 10)]
+    # dense's best five are a near-tie: BM25 could decide their order
+    lexical = [(7, 30.0), (8, 29.5), (9, 29.0), (4, 28.5), (0, 1.0)]  # 4 is BM25's 4th
+
+    def dense_rows_in_order(**top) -> list[int]:
+        return [f.row for f in within_dense_shortlist(fuse(dense, lexical, 0.5, **top), dense, 5)][:5]
+
+    assert dense_rows_in_order(lexical_top=4)[0] == 4  # counted: it passes dense's top hit
+    assert dense_rows_in_order(lexical_top=3) == [0, 1, 2, 3, 4]  # not counted: dense's order stands

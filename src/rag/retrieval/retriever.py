@@ -66,7 +66,8 @@ class Retriever:
         lexical = self.bm25.search(query, depth, rows) if mode != "dense" else []
         if mode == "hybrid":
             fuse = weighted_score_fusion if self.settings.fusion == "score" else weighted_rrf
-            fused = fuse(dense, lexical, self.settings.dense_weight)
+            weight, top = self.settings.dense_weight, self.settings.fusion_bm25_top
+            fused = fuse(dense, lexical, weight, lexical_top=top)
             ranked = within_dense_shortlist(fused, dense, self.settings.fusion_shortlist)
         elif mode == "dense":
             ranked = [Fused(row, score, rank, None) for rank, (row, score) in enumerate(dense, start=1)]
