@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import islice
 from typing import NamedTuple
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the very top ranks
@@ -54,7 +55,8 @@ def weighted_score_fusion(
     passage BM25 only half likes is weak evidence, and on the evaluation sets such lifts moved
     the answer down more often than up.
     """
-    scaled_dense, scaled_lexical = _scaled(dense), _scaled(lexical[:lexical_top], over=lexical)
+    scaled_dense = _scaled(dense)
+    scaled_lexical = dict(islice(_scaled(lexical).items(), lexical_top))  # in BM25's rank order
 
     def score(row: int, d: int | None, b: int | None) -> float:
         return dense_weight * scaled_dense.get(row, 0.0) + (1.0 - dense_weight) * scaled_lexical.get(row, 0.0)
@@ -90,10 +92,8 @@ def _fuse(
     return fused
 
 
-def _scaled(pairs: list[tuple[int, float]], over: list[tuple[int, float]] | None = None) -> dict[int, float]:
-    """Scores of `pairs` min-max scaled to [0, 1] by the range of `over` (default: `pairs`)."""
-    scale = over or pairs
+def _scaled(pairs: list[tuple[int, float]]) -> dict[int, float]:
     if not pairs:
         return {}
-    low, high = min(s for _, s in scale), max(s for _, s in scale)
+    low, high = min(s for _, s in pairs), max(s for _, s in pairs)
     return {row: (s - low) / (high - low) if high > low else 1.0 for row, s in pairs}
