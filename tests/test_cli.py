@@ -28,6 +28,19 @@ def test_index_reports_a_summary_and_skips_unreadable_files(cli_corpus):
     assert again.exit_code == 0 and "already up to date" in again.output
 
 
+def test_status_reports_an_unreadable_file_as_such_until_it_is_replaced(cli_corpus):
+    broken = write_broken_files(cli_corpus)["corrupt"]
+    runner.invoke(app, ["index"])
+
+    status = runner.invoke(app, ["status"]).output
+    assert "unreadable: kapot.pdf" in status and "new: kapot.pdf" not in status
+    assert "Up to date." in status  # an update would only fail on it again
+
+    broken.write_bytes(b"%PDF-1.7 still not a pdf, but another file")
+    status = runner.invoke(app, ["status"]).output
+    assert "new: kapot.pdf" in status and "1 file(s) differ: run `rag index`." in status
+
+
 def test_index_of_an_empty_corpus_fails_with_a_hint(cli_corpus):
     for path in cli_corpus.iterdir():
         path.unlink()

@@ -237,7 +237,7 @@ def status_command(corpus: CorpusOption = None, index: IndexOption = None) -> No
     with user_errors():
         settings = load_settings(corpus_dir=corpus, index_dir=index)
         manifest = store.read_manifest(settings.index_dir)
-        diff = indexing.diff_corpus(indexing.corpus_files(settings.corpus_dir), manifest.files)
+        diff = indexing.pending_changes(indexing.corpus_files(settings.corpus_dir), manifest)
         built = datetime.fromtimestamp(manifest.built_at).strftime("%Y-%m-%d %H:%M:%S")
         console.print(
             f"Index:     {settings.index_dir} (format {manifest.format_version}, {manifest.index_type})"

@@ -18,7 +18,7 @@ from rag.config import Settings
 from rag.embedding import model_name, model_setting
 from rag.errors import IndexStoreError, RagError
 from rag.hashing import file_sha256
-from rag.indexing import corpus_files, diff_corpus
+from rag.indexing import corpus_files, pending_changes
 from rag.model_files import DEFAULT_MODEL_IDS, MODEL_DIRNAME, verify_model
 
 REBUILD = "run `rag index --rebuild`"
@@ -196,7 +196,7 @@ def _model(settings: Settings, manifest: store.Manifest) -> Finding:
 
 def _corpus(settings: Settings, manifest: store.Manifest) -> Finding:
     try:
-        diff = diff_corpus(corpus_files(settings.corpus_dir), manifest.files)
+        diff = pending_changes(corpus_files(settings.corpus_dir), manifest)
     except RagError as error:  # a missing corpus folder is a finding, not a crash
         return Finding(False, "corpus is indexed", str(error))
     stale = len(diff.added) + len(diff.changed) + len(diff.removed)

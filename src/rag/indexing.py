@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -100,6 +100,19 @@ def diff_corpus(files: dict[str, Path], known: dict[str, FileRecord]) -> CorpusD
             changed.append(rel)
     removed = sorted(known.keys() - files.keys())
     return CorpusDiff(added, changed, removed, unchanged)
+
+
+def pending_changes(files: dict[str, Path], manifest: Manifest) -> CorpusDiff:
+    """What an update would bring into the index: the diff against the manifest, without the files
+    the last build could not read and nobody has touched since. Those would only fail again, so
+    they are reported as unreadable, not as new: otherwise "files differ, update" never goes away."""
+    diff = diff_corpus(files, manifest.files)
+    retried = [
+        rel
+        for rel in diff.added
+        if rel not in manifest.failed or files[rel].stat().st_mtime > manifest.built_at
+    ]
+    return replace(diff, added=retried)
 
 
 def update_index(

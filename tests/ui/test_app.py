@@ -451,7 +451,7 @@ def test_sidebar_update_adds_new_files_while_the_old_index_stays_usable(
     monkeypatch.setenv("RAG_CORPUS_DIR", str(tmp_path / "corpus"))
     monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
     at = start()
-    assert any("1 bestand(en) anders dan in de index" in w.value for w in at.sidebar.warning)
+    assert any("Bestanden anders dan in de index: 1." in w.value for w in at.sidebar.warning)
     settings = load_settings()
     old = resources.retriever(settings, embedder)  # what other sessions hold right now
 
@@ -491,14 +491,20 @@ def test_without_tesseract_the_build_summary_and_the_sidebar_say_what_to_install
         "indexeren." in texts_of(at.main.warning)
     )
     assert (
-        "1 gescand(e) bestand(en) niet leesbaar: installeer `tesseract-ocr-nld` (apt) om ze te "
+        "Gescande bestanden niet leesbaar: 1. Installeer `tesseract-ocr-nld` (apt) om ze te "
         "indexeren, en klik daarna op *Index bijwerken*." in texts_of(at.sidebar.warning)
+    )
+    # An update would only fail on it again: not "files differ", which no click could clear.
+    assert not any("Bestanden anders dan in de index" in w for w in texts_of(at.sidebar.warning))
+    assert any(
+        "Alle andere documenten zijn doorzoekbaar. Niet te lezen: 1" in c
+        for c in texts_of(at.sidebar.caption)
     )
 
     monkeypatch.setenv("RAG_UI_LANGUAGE", "en")
     at = start()
     assert (
-        "1 scanned file(s) not readable: install `tesseract-ocr-nld` (apt) to index them, then click "
+        "Scanned files not readable: 1. Install `tesseract-ocr-nld` (apt) to index them, then click "
         "*Update index*." in texts_of(at.sidebar.warning)
     )
 

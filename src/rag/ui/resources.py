@@ -15,9 +15,10 @@ import streamlit as st
 from rag import language, store
 from rag.config import AnswererChoice, Settings
 from rag.embedding import Embedder, load_embedder, model_name, resolve_backend, sentence_embedder
-from rag.indexing import CorpusDiff, corpus_files, diff_corpus
+from rag.indexing import CorpusDiff, corpus_files, pending_changes
 from rag.llm import available_answerers
 from rag.retrieval.retriever import Retriever
+from rag.store import Manifest
 
 
 @st.cache_resource(show_spinner=False)
@@ -75,9 +76,9 @@ def build_lock() -> threading.Lock:
 
 
 @st.cache_data(show_spinner=False, ttl=15, max_entries=16)
-def corpus_diff(corpus_dir: str, index_dir: str, build: str, _known: dict) -> CorpusDiff:
-    """Files added/changed/removed since the build; cached briefly (it stats every file)."""
-    return diff_corpus(corpus_files(Path(corpus_dir)), _known)
+def corpus_diff(corpus_dir: str, index_dir: str, build: str, _manifest: Manifest) -> CorpusDiff:
+    """Files an update would add, change or remove; cached briefly (it stats every file)."""
+    return pending_changes(corpus_files(Path(corpus_dir)), _manifest)
 
 
 @st.cache_data(show_spinner=False, ttl=60, max_entries=8)

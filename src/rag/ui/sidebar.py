@@ -142,7 +142,7 @@ def _render_stale(settings: Settings, manifest: Manifest, texts: Texts) -> None:
     index_dir = settings.index_dir.resolve()
     try:
         diff = resources.corpus_diff(
-            str(folder), str(index_dir), store.current_build_name(index_dir) or "", manifest.files
+            str(folder), str(index_dir), store.current_build_name(index_dir) or "", manifest
         )
     except ConfigError:
         st.warning(texts("status_corpus_missing", folder=folder))
@@ -163,6 +163,8 @@ def _render_stale(settings: Settings, manifest: Manifest, texts: Texts) -> None:
     ]
     if stale:
         st.warning(texts("status_stale", n=stale), icon=":material/update:")
+    elif manifest.failed:  # an update would only fail on them again
+        st.caption(texts("status_unreadable", n=len(manifest.failed)), help=str(folder))
     else:
         st.caption(texts("status_up_to_date"), help=str(folder))
     if rows:

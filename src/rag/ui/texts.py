@@ -52,9 +52,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_model": "Model: `{model}`",
         "status_built": "Gebouwd: {built}",
         "status_up_to_date": "Alle documenten in de map zijn doorzoekbaar.",
-        "status_stale": "{n} bestand(en) anders dan in de index: klik op *Index bijwerken*.",
+        "status_stale": "Bestanden anders dan in de index: {n}. Klik op *Index bijwerken*.",
+        "status_unreadable": "Alle andere documenten zijn doorzoekbaar. Niet te lezen: {n} (zie "
+        "*Welke bestanden?*).",
         "status_corpus_missing": "De map `{folder}` bestaat niet (meer).",
-        "status_scans_unreadable": "{n} gescand(e) bestand(en) niet leesbaar: installeer `{packages}` "
+        "status_scans_unreadable": "Gescande bestanden niet leesbaar: {n}. Installeer `{packages}` "
         "(apt) om ze te indexeren, en klik daarna op *Index bijwerken*.",
         "stale_added": "nieuw",
         "stale_changed": "gewijzigd",
@@ -178,9 +180,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_model": "Model: `{model}`",
         "status_built": "Built: {built}",
         "status_up_to_date": "Every document in the folder is searchable.",
-        "status_stale": "{n} file(s) differ from the index: click *Update index*.",
+        "status_stale": "Files that differ from the index: {n}. Click *Update index*.",
+        "status_unreadable": "Every other document is searchable. Unreadable: {n} (see *Which files?*).",
         "status_corpus_missing": "The folder `{folder}` does not exist (any more).",
-        "status_scans_unreadable": "{n} scanned file(s) not readable: install `{packages}` (apt) to "
+        "status_scans_unreadable": "Scanned files not readable: {n}. Install `{packages}` (apt) to "
         "index them, then click *Update index*.",
         "stale_added": "new",
         "stale_changed": "changed",
