@@ -60,6 +60,26 @@ def test_an_enumeration_is_quoted_whole_in_order_with_its_lead_in() -> None:
     assert order == sorted(order)
 
 
+def test_list_items_are_quoted_one_per_line_apart_from_their_lead_in() -> None:
+    costs = (
+        "Wie een politieke partij wil registreren, betaalt de volgende kosten:\n"
+        "- € 450 voor de registratie van de partij bij de Kiesraad.\n"
+        "- € 225 als waarborgsom voor elke kieskring waarin de partij meedoet."
+    )
+    document = Document("kosten.md", "Kosten", costs, "0" * 64, 0.0)
+    hit = Hit(1, 1.0, Chunk("k1", document.path, document.title, (), 0, len(costs), costs))
+    answerer = ExtractiveAnswerer(HashEmbedder(), {document.path: document})
+
+    text = "".join(answerer.draft("Wat kost het registreren van een partij?", [hit], "nl").pieces)
+
+    lead_in, items = text.split("\n\n")
+    assert lead_in.startswith("Wie een politieke partij") and lead_in.endswith("kosten: [1]")
+    assert items.splitlines() == [
+        "- € 450 voor de registratie van de partij bij de Kiesraad. [1]",
+        "- € 225 als waarborgsom voor elke kieskring waarin de partij meedoet. [1]",
+    ]
+
+
 def test_the_sentence_that_continues_a_quote_comes_along() -> None:
     text = answer(
         ExtractiveAnswerer(HashEmbedder(), {DOCUMENT.path: DOCUMENT}),

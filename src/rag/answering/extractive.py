@@ -41,6 +41,8 @@ _ITEM = re.compile(
     r"first(?:ly)?|second(?:ly)?|third(?:ly)?|fourth(?:ly)?|finally)\b|[-*•▪–]\s|\d{1,2}[.)]\s)",
     re.I,
 )
+# A list item as written (a bullet or a number), which the answer keeps on a line of its own.
+_BULLET = re.compile(r"^(?:[-*•▪–]|\d{1,2}[.)])\s")
 # A sentence that leans on the one before it: a pronoun or a linking adverb at its start.
 _CONTINUES = re.compile(
     r"^(zij|hij|ze|het|dit|dat|deze|die|daar\w*|hier\w*|zo|daarom|daardoor|bovendien|ook|"
@@ -135,8 +137,11 @@ class ExtractiveAnswerer:
         }
         quoted = sorted(_completed(chosen, candidates))[:_MAX_QUOTED]
         by_place = {(s.n, s.position): s for s in candidates}
-        for index, place in enumerate(quoted):
-            yield f"{'' if index == 0 else ' '}{by_place[place].text} [{place[0]}]"
+        previous = ""
+        for place in quoted:
+            text = by_place[place].text
+            yield f"{_separator(previous, text)}{text} [{place[0]}]"
+            previous = text
 
     def _sentence_vectors(self, sentences: list[Sentence]) -> np.ndarray:
         """Document vectors of the sentences, embedding only those not seen recently."""
@@ -218,6 +223,17 @@ def _completed(chosen: set[tuple[int, int]], candidates: list[Sentence]) -> set[
     return {
         (n, p) for n, p in completed if not by_place[(n, p)].text.endswith(":") or (n, p + 1) in completed
     }
+
+
+def _separator(previous: str, text: str) -> str:
+    """What goes before a quote: list items stay one per line, as a list apart from the sentences
+    around them ("Kosten: [1] - € 450 [1] - € 225" ran together); sentences follow on."""
+    if not previous:
+        return ""
+    item, after_item = bool(_BULLET.match(text)), bool(_BULLET.match(previous))
+    if item and after_item:
+        return "\n"
+    return "\n\n" if item or after_item else " "
 
 
 def _continues(text: str) -> bool:
