@@ -146,3 +146,22 @@ def test_example_questions_come_from_the_headings_of_each_document_in_turn() -> 
     assert example_questions(chunks, Texts("en"))[0] == (
         "What do the documents say about “Het fondsje van de winkeliers”?"
     )
+
+
+def test_numbered_divisions_are_no_example_topics() -> None:
+    statute = [
+        Chunk(f"a{i}", "verordening.md", "Verordening", (heading,), 0, 10, "tekst")
+        for i, heading in enumerate(["Artikel 1", "Hoofdstuk 2", "Artikel 3 Het burgerinitiatief"])
+    ]
+    assert example_questions(statute, Texts("nl")) == [
+        "Wat staat er in de documenten over „Artikel 3 Het burgerinitiatief”?"
+    ]
+
+
+def test_a_heading_that_repeats_the_title_is_not_shown_as_the_section() -> None:
+    page = "Verslag wijkraad\nDe wijkraad besprak het Marktplein."
+    doc = Document("pagina.txt", "Verslag wijkraad", page, "0" * 64, 0.0)
+    chunk = Chunk("p1", doc.path, doc.title, ("Verslag wijkraad",), 0, len(page), page)
+    answer = answered("De wijkraad besprak het Marktplein. [1]", [Hit(1, 1.0, chunk, dense_score=0.5)])
+    (source,) = sourced_answer(answer, {doc.path: doc}).sources
+    assert source.title == "Verslag wijkraad" and source.section is None

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from rag.chunking import normalize_whitespace, split_sentences
 from rag.citations import MARKER, cited_sentences, format_marker, marker_numbers, parse_marker
 from rag.terms import tokenize
-from rag.types import Answer, Document, Hit
+from rag.types import Answer, Chunk, Document, Hit
 
 _ADJACENT_CHARS = 40  # passages of one document this close together are one source
 _MIN_OVERLAP = 0.2  # a passage sentence backs a claim when they share this much of their words
@@ -135,7 +135,7 @@ def _source(
         start,
         end,
         text,
-        first.headings[-1] if first.headings else None,
+        _section(first),
         first.page,
         group.supported,
         cited,
@@ -143,6 +143,13 @@ def _source(
         marks,
         _shortened(snippet),
     )
+
+
+def _section(chunk: Chunk) -> str | None:
+    """The innermost heading above the passage, unless it only repeats the document's title (a
+    page whose first heading is its title showed "Title · Title")."""
+    heading = chunk.headings[-1] if chunk.headings else None
+    return None if heading is None or heading.casefold() == chunk.title.casefold() else heading
 
 
 def _backing_sentences(text: str, start: int, end: int, claims: list[str]) -> tuple[tuple[int, int], ...]:

@@ -6,6 +6,7 @@ titles), so they need no language model and always lead somewhere.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from itertools import zip_longest
@@ -20,6 +21,12 @@ from rag.ui.texts import Texts
 _TITLES_SHOWN = 5
 _EXAMPLES = 3
 _TOPIC_CHARS = (8, 70)  # a heading shorter is a label ("Inleiding"), longer is a sentence
+# "Artikel 1", "Hoofdstuk 2", "§ 3": a division's number, no topic to ask about.
+_NUMBERED_DIVISION = re.compile(
+    r"^(artikel|hoofdstuk|afdeling|paragraaf|titel|bijlage|article|chapter|section|annex|§)\s*"
+    r"[\dIVXLC]+[a-z]?(\.\d+)*\.?$",
+    re.I,
+)
 
 
 def example_questions(chunks: list[Chunk], texts: Texts, count: int = _EXAMPLES) -> list[str]:
@@ -33,7 +40,11 @@ def example_questions(chunks: list[Chunk], texts: Texts, count: int = _EXAMPLES)
     for chunk in chunks:
         titles.setdefault(chunk.doc, chunk.title)
         for heading in chunk.headings:
-            if low <= len(heading) <= high and heading != chunk.title:
+            if (
+                low <= len(heading) <= high
+                and heading != chunk.title
+                and not _NUMBERED_DIVISION.match(heading)
+            ):
                 topics[chunk.doc][heading] = None
     rounds = [
         [texts("example_topic", topic=topic) for topic in topics[doc]]
