@@ -80,6 +80,22 @@ def test_list_items_are_quoted_one_per_line_apart_from_their_lead_in() -> None:
     ]
 
 
+def test_a_list_behind_a_short_lead_in_comes_with_the_line_that_announces_it() -> None:
+    page = (
+        "Kosten registratie politieke partij\n\nRegistratie kost:\n\n"
+        "- € 450 bij verkiezingen voor de Tweede Kamer of het Europees Parlement;\n\n"
+        "- € 112,50 bij verkiezingen voor de gemeenteraad."
+    )
+    document = Document("partij.md", "Partij", page, "0" * 64, 0.0)
+    hit = Hit(1, 1.0, Chunk("p1", document.path, document.title, (), 0, len(page), page))
+    answerer = ExtractiveAnswerer(HashEmbedder(), {document.path: document})
+
+    text = "".join(answerer.draft("Kosten registratie politieke partij?", [hit], "nl").pieces)
+
+    assert "Registratie kost: [1]" in text
+    assert "- € 450 bij verkiezingen" in text and "- € 112,50 bij verkiezingen" in text
+
+
 def test_the_sentence_that_continues_a_quote_comes_along() -> None:
     text = answer(
         ExtractiveAnswerer(HashEmbedder(), {DOCUMENT.path: DOCUMENT}),

@@ -41,6 +41,8 @@ _ITEM = re.compile(
     r"first(?:ly)?|second(?:ly)?|third(?:ly)?|fourth(?:ly)?|finally)\b|[-*•▪–]\s|\d{1,2}[.)]\s)",
     re.I,
 )
+# A short line that announces what follows ("Registratie kost:"): quoted with its items.
+_LEAD_IN = re.compile(r"^\w.{2,}:$")
 # A list item as written (a bullet or a number), which the answer keeps on a line of its own.
 _BULLET = re.compile(r"^(?:[-*•▪–]|\d{1,2}[.)])\s")
 # A sentence that leans on the one before it: a pronoun or a linking adverb at its start.
@@ -111,7 +113,9 @@ class ExtractiveAnswerer:
         found = []
         for n, hit in _close_to_best(passages, self.passage_gap):
             for position, text in enumerate(self._sentences(hit)):
-                if (len(text) >= _MIN_SENTENCE_CHARS or _FIELD.match(text)) and text not in seen:
+                if (len(text) >= _MIN_SENTENCE_CHARS or _FIELD.match(text) or _LEAD_IN.match(text)) and (
+                    text not in seen
+                ):
                     seen.add(text)
                     found.append(Sentence(n, position, text, hit.chunk.title))
         return found
@@ -241,7 +245,11 @@ def _continues(text: str) -> bool:
 
 
 def _announces(by_place: Mapping[tuple[int, int], Sentence], n: int, position: int) -> bool:
+    """Whether a list follows, directly or after a short lead-in of its own ("Kosten registratie
+    politieke partij", then "Registratie kost:", then the amounts)."""
     following = by_place.get((n, position + 1))
+    if following is not None and _LEAD_IN.match(following.text):
+        return _announces(by_place, n, position + 1)
     return following is not None and bool(_ITEM.match(following.text))
 
 
