@@ -54,6 +54,14 @@ def answer(answerer: ExtractiveAnswerer, question: str) -> str:
     return "".join(answerer.draft(question, passages(), "nl").pieces)
 
 
+def answer_from_page(page: str, question: str) -> str:
+    """The answer from a one-passage document holding `page`."""
+    document = Document("pagina.md", "Pagina", page, "0" * 64, 0.0)
+    hit = Hit(1, 1.0, Chunk("p1", document.path, document.title, (), 0, len(page), page))
+    answerer = ExtractiveAnswerer(HashEmbedder(), {document.path: document})
+    return "".join(answerer.draft(question, [hit], "nl").pieces)
+
+
 def test_an_enumeration_is_quoted_whole_in_order_with_its_lead_in() -> None:
     text = answer(ExtractiveAnswerer(HashEmbedder(), {DOCUMENT.path: DOCUMENT}), "Ten tweede stimuleer ik?")
     order = [text.index(p) for p in ("drie hoofdtaken", "Allereerst", "Ten tweede", "Ten derde")]
@@ -66,11 +74,7 @@ def test_list_items_are_quoted_one_per_line_apart_from_their_lead_in() -> None:
         "- € 450 voor de registratie van de partij bij de Kiesraad.\n"
         "- € 225 als waarborgsom voor elke kieskring waarin de partij meedoet."
     )
-    document = Document("kosten.md", "Kosten", costs, "0" * 64, 0.0)
-    hit = Hit(1, 1.0, Chunk("k1", document.path, document.title, (), 0, len(costs), costs))
-    answerer = ExtractiveAnswerer(HashEmbedder(), {document.path: document})
-
-    text = "".join(answerer.draft("Wat kost het registreren van een partij?", [hit], "nl").pieces)
+    text = answer_from_page(costs, "Wat kost het registreren van een partij?")
 
     lead_in, items = text.split("\n\n")
     assert lead_in.startswith("Wie een politieke partij") and lead_in.endswith("kosten: [1]")
@@ -86,11 +90,7 @@ def test_a_list_behind_a_short_lead_in_comes_with_the_line_that_announces_it() -
         "- € 450 bij verkiezingen voor de Tweede Kamer of het Europees Parlement;\n\n"
         "- € 112,50 bij verkiezingen voor de gemeenteraad."
     )
-    document = Document("partij.md", "Partij", page, "0" * 64, 0.0)
-    hit = Hit(1, 1.0, Chunk("p1", document.path, document.title, (), 0, len(page), page))
-    answerer = ExtractiveAnswerer(HashEmbedder(), {document.path: document})
-
-    text = "".join(answerer.draft("Kosten registratie politieke partij?", [hit], "nl").pieces)
+    text = answer_from_page(page, "Kosten registratie politieke partij?")
 
     assert "Registratie kost: [1]" in text
     assert "- € 450 bij verkiezingen" in text and "- € 112,50 bij verkiezingen" in text
