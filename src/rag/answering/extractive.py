@@ -35,16 +35,18 @@ _PASSAGE_GAP = 0.05
 # "search as typed" mostly meets the same passages again. 1,024 vectors are 3 MB.
 _CACHED_VECTORS = 1024
 
+# A list item as written (a bullet or a number), which the answer keeps on a line of its own.
+_BULLET = re.compile(r"^(?:[-*•▪–]|\d{1,2}[.)])\s")
 # An item of an enumeration: an ordinal opening or a list bullet.
 _ITEM = re.compile(
     r"^(?:(?:allereerst|ten (?:eerste|tweede|derde|vierde|vijfde|slotte)|tot slot|"
-    r"first(?:ly)?|second(?:ly)?|third(?:ly)?|fourth(?:ly)?|finally)\b|[-*•▪–]\s|\d{1,2}[.)]\s)",
+    r"first(?:ly)?|second(?:ly)?|third(?:ly)?|fourth(?:ly)?|finally)\b|"
+    + _BULLET.pattern.removeprefix("^")
+    + ")",
     re.I,
 )
 # A short line that announces what follows ("Registratie kost:"): quoted with its items.
 _LEAD_IN = re.compile(r"^\w.{2,}:$")
-# A list item as written (a bullet or a number), which the answer keeps on a line of its own.
-_BULLET = re.compile(r"^(?:[-*•▪–]|\d{1,2}[.)])\s")
 # A sentence that leans on the one before it: a pronoun or a linking adverb at its start.
 _CONTINUES = re.compile(
     r"^(zij|hij|ze|het|dit|dat|deze|die|daar\w*|hier\w*|zo|daarom|daardoor|bovendien|ook|"
