@@ -107,6 +107,20 @@ def time_calls(fn, queries: list[str], repeats: int, warmup: int = 5) -> list[fl
     return samples
 
 
+def search_times(index, embedder, config, queries: list[str], suffix: str = "") -> dict:
+    """`Retriever.search` end to end in dense and hybrid mode, the query embedded each time."""
+    from rag.retrieval.retriever import Retriever
+
+    times = {}
+    for mode in ("dense", "hybrid"):
+        fresh = Retriever(index, embedder, config)  # its query-vector cache starts empty
+        fresh.bm25  # noqa: B018 -- each retriever derives its own BM25: built here, outside the timing
+        times[mode + suffix] = percentiles(
+            time_calls(lambda q, r=fresh, m=mode: r.search(q, mode=m), queries, len(queries))
+        )
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
@@ -179,12 +193,7 @@ def main() -> None:
         res["bm25_k50"] = percentiles(
             time_calls(lambda q, bm25=bm25: bm25.search(q, 50), queries, args.repeats)
         )
-        for mode in ("dense", "hybrid"):
-            fresh = Retriever(index, embedder, config)  # its query-vector cache starts empty
-            fresh.bm25  # noqa: B018 -- each retriever derives its own BM25: built here, outside the timing
-            res[mode] = percentiles(
-                time_calls(lambda q, r=fresh, m=mode: r.search(q, mode=m), queries, len(queries))
-            )
+        res.update(search_times(index, embedder, config, queries))
 
         if args.hnsw and n == max(sizes):
             started = time.perf_counter()
@@ -202,12 +211,7 @@ def main() -> None:
             )
             # Random vectors are the hardest case for HNSW; real embeddings cluster.
             index.vectors = hnsw_index  # what `auto` searches above 200,000 chunks
-            for mode in ("dense", "hybrid"):
-                fresh = Retriever(index, embedder, config)
-                fresh.bm25  # noqa: B018 -- built outside the timing, as above
-                res[f"{mode}_hnsw"] = percentiles(
-                    time_calls(lambda q, r=fresh, m=mode: r.search(q, mode=m), queries, len(queries))
-                )
+            res.update(search_times(index, embedder, config, queries, suffix="_hnsw"))
 
         results["sizes"][str(n)] = res
         print(
