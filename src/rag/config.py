@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # "auto": the int8 ONNX model when `rag model fetch` built it and its vectors agreed with the
     # float32 model (benchmarks/README.md), else PyTorch. The index records the backend.
     embed_backend: EmbedBackend = "auto"
+    # "auto": PyTorch runs the model compiled for this CPU when `rag model fetch` built it (needs a
+    # C++ compiler; same vectors, about twice as fast), else as it is. "off": never compiled.
+    embed_compiled: Literal["auto", "off"] = "auto"
     # RAG_EMBED_BACKEND=openai: a server speaking the OpenAI embeddings API (vLLM, TEI, llama-server,
     # Ollama's /v1). URL and key default to the chat server's (RAG_OPENAI_*); the model has no default.
     embed_openai_base_url: str | None = None

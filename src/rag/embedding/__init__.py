@@ -73,8 +73,19 @@ def load_embedder(settings: Settings) -> Embedder:
         from rag.embedding.openai import OpenAIEmbedder
 
         return OpenAIEmbedder.from_settings(settings)
-    from rag.embedding.pytorch import SentenceTransformerEmbedder
+    from rag.embedding.pytorch import SentenceTransformerEmbedder, choose_dtype
 
+    if settings.embed_compiled == "auto" and _default_model(settings):
+        from rag.embedding.compiled import load_compiled
+
+        compiled = load_compiled(
+            settings.models_dir,
+            choose_dtype(settings.embed_dtype),
+            model_id=settings.embed_model,
+            batch_size=settings.embed_batch_size,
+        )
+        if compiled is not None:
+            return compiled
     return SentenceTransformerEmbedder(
         resolve_model_path(settings),
         settings.embed_dtype,

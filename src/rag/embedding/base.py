@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 UNTITLED = "title: none"  # EmbeddingGemma's document prompt; its model card says: fill in the title
 
@@ -45,3 +49,14 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12))
+
+
+def model_tokenizer(directory: Path, max_length: int) -> Tokenizer:
+    """The model's own fast tokenizer (bos/eos added by its post-processor), cut at `max_length`, no
+    padding: what sentence-transformers gives the model, for backends that run without it."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length)
+    return tokenizer

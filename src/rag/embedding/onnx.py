@@ -13,16 +13,13 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from rag.embedding.base import unit_rows, with_document_prompt
+from rag.embedding.base import model_tokenizer, unit_rows, with_document_prompt
 from rag.embedding.onnx_artefact import MODEL_FILE
 from rag.errors import ModelError
-
-if TYPE_CHECKING:
-    from tokenizers import Tokenizer
 
 BACKEND = "onnx-int8"
 
@@ -41,7 +38,7 @@ class OnnxEmbedder:
         self._document_prompt: str = prompts["document"]
         config = json.loads((directory / "sentence_bert_config.json").read_text("utf-8"))
         self.max_seq_length: int = config["max_seq_length"]
-        self._tokenizer = _tokenizer(directory, self.max_seq_length)
+        self._tokenizer = model_tokenizer(directory, self.max_seq_length)
         self.dimension: int = self._session.get_outputs()[0].shape[1]
         self._runs = ThreadPoolExecutor(_cores(), thread_name_prefix="onnx-embed")
 
@@ -93,13 +90,3 @@ def _session(path: Path) -> Any:  # an onnxruntime.InferenceSession
 def _cores() -> int:
     """The cores this process may use (a container may allow fewer than the machine has)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _tokenizer(directory: Path, max_length: int) -> Tokenizer:
-    """The model's own fast tokenizer (bos/eos added by its post-processor), cut at `max_length`."""
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
-    tokenizer.no_padding()  # one text per run: nothing to pad
-    tokenizer.enable_truncation(max_length)
-    return tokenizer

@@ -2,7 +2,8 @@
 
 `rag model fetch` builds the artefact once from the verified default model (`onnx_export`); the
 record beside it holds the model file's sha256 and how closely its vectors agree with the float32
-PyTorch model. "auto" uses the artefact only if that agreement passed.
+PyTorch model. "auto" uses the artefact only if that agreement passed. The compiled PyTorch model
+(`compiled`) is an artefact of the same kind, with the same record and checks.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class ArtefactRecord:
     samples: int
     usable: bool  # mean_cosine >= MIN_MEAN_COSINE
     recipe: int = 1  # records written before the field was added are recipe 1
+    target: str = ""  # where it runs, for artefacts made for one CPU and torch (`compiled`); "" = anywhere
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1)
@@ -67,33 +69,37 @@ def read_record(directory: Path) -> ArtefactRecord | None:
         return None
 
 
-def usable_artefact(directory: Path) -> bool:
+def usable_artefact(directory: Path, model_file: str = MODEL_FILE) -> bool:
     """Cheap check for "auto": a record that passed agreement, for these weights, and the model file."""
     record = read_record(directory)
     return (
         record is not None
         and record.usable
         and record.source_sha256 == source_sha256()
-        and (directory / MODEL_FILE).is_file()
+        and (directory / model_file).is_file()
     )
 
 
-def verify_artefact(directory: Path) -> str | None:
+def verify_artefact(
+    directory: Path, model_file: str = MODEL_FILE, recipe: int = RECIPE, target: str = ""
+) -> str | None:
     """Why the artefact must be (re)built, or None when it is complete and its hashes match."""
     record = read_record(directory)
     if record is None:
         return f"{directory / RECORD_FILE}: missing or unreadable"
     if record.source_sha256 != source_sha256():
         return f"{directory}: built from other weights than the pinned {SOURCE_WEIGHTS}"
-    if record.recipe != RECIPE:
+    if record.recipe != recipe:
         return (
-            f"{directory}: built by an earlier version of the export (recipe {record.recipe}, now {RECIPE})"
+            f"{directory}: built by an earlier version of the export (recipe {record.recipe}, now {recipe})"
         )
-    missing = [name for name in (MODEL_FILE, *COPIED_FILES) if not (directory / name).is_file()]
+    if record.target != target:
+        return f"{directory}: built for {record.target}, this machine runs {target}"
+    missing = [name for name in (model_file, *COPIED_FILES) if not (directory / name).is_file()]
     if missing:
         return f"{directory}: missing {', '.join(missing)}"
-    if (actual := file_sha256(directory / MODEL_FILE)) != record.sha256:
-        return f"{directory / MODEL_FILE}: sha256 {actual}, recorded {record.sha256}"
+    if (actual := file_sha256(directory / model_file)) != record.sha256:
+        return f"{directory / model_file}: sha256 {actual}, recorded {record.sha256}"
     return None
 
 

@@ -9,36 +9,20 @@ each activation tensor one int8 scale). Also keeping the attention projections f
 for a larger, slower model. The weights are unsigned int8: with signed weights, onnxruntime's
 u8×s8 kernel on CPUs without VNNI (AVX2 only) adds pairs of products in 16 bits, which saturate,
 and the vectors fell to mean cosine 0.979 there (0.9968 unsigned, the same as with VNNI; equally
-fast on AVX2; benchmarks/README.md). The artefact is assembled in a temporary folder and renamed into place
-with its record, so it is never half there.
+fast on AVX2; benchmarks/README.md). The artefact is assembled and measured by `artefact_build`.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import warnings
 from pathlib import Path
-from typing import Any
 
 import torch
 
-from rag.embedding.agreement import Agreement, measure_agreement
+from rag.embedding.artefact_build import build_artefact
 from rag.embedding.onnx import OnnxEmbedder
-from rag.embedding.onnx_artefact import (
-    COPIED_FILES,
-    MIN_MEAN_COSINE,
-    MODEL_FILE,
-    ONNX_DIRNAME,
-    RECIPE,
-    RECORD_FILE,
-    ArtefactRecord,
-    onnx_dir,
-    source_sha256,
-)
-from rag.embedding.pytorch import SentenceTransformerEmbedder
-from rag.errors import ModelError
-from rag.hashing import file_sha256
+from rag.embedding.onnx_artefact import MODEL_FILE, RECIPE, ArtefactRecord, onnx_dir
+from rag.embedding.whole_model import WholeModel
 
 OPSET = 17
 KEPT_FLOAT = ("down_proj",)  # MatMuls left in float32 (see the module docstring)
@@ -46,71 +30,22 @@ KEPT_FLOAT = ("down_proj",)  # MatMuls left in float32 (see the module docstring
 
 def build_onnx_int8(model_dir: Path, models_dir: Path) -> ArtefactRecord:
     """Export, quantise, measure agreement, and move the finished artefact into place."""
-    reference = SentenceTransformerEmbedder(str(model_dir), "float32", model_id=str(model_dir))
-    models_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{ONNX_DIRNAME}-", dir=models_dir) as tmp:
-        work = Path(tmp)
-        staging = work / ONNX_DIRNAME
-        staging.mkdir()
-        try:
-            export_float32(reference.module, work / "float32.onnx")
-            quantise_int8(work / "float32.onnx", staging / MODEL_FILE)
-        except Exception as error:  # exporter and quantiser failures are many and version-specific
-            raise ModelError(
-                f"Could not build the int8 ONNX model ({type(error).__name__}: {error}). "
-                "Set RAG_EMBED_BACKEND=torch to use the PyTorch model."
-            ) from error
-        (work / "float32.onnx").unlink()
-        for name in COPIED_FILES:
-            shutil.copy2(model_dir / name, staging / name)
-        agreement = measure_agreement(reference, OnnxEmbedder(staging, model_id=reference.model_id))
-        record = _record(staging / MODEL_FILE, agreement)
-        (staging / RECORD_FILE).write_text(record.to_json(), encoding="utf-8")
-        target = onnx_dir(models_dir)
-        if target.exists():
-            target.rename(work / "replaced")  # removed with the temporary folder
-        staging.rename(target)
-    return record
-
-
-def _record(model: Path, agreement: Agreement) -> ArtefactRecord:
-    return ArtefactRecord(
-        sha256=file_sha256(model),
-        source_sha256=source_sha256(),
-        mean_cosine=round(agreement.mean_cosine, 6),
-        min_cosine=round(agreement.min_cosine, 6),
-        samples=agreement.samples,
-        usable=agreement.passed(MIN_MEAN_COSINE),
+    return build_artefact(
+        model_dir,
+        onnx_dir(models_dir),
+        what="the int8 ONNX model",
+        model_file=MODEL_FILE,
+        export=_export_int8,
+        open_built=lambda folder: OnnxEmbedder(folder, model_id=str(model_dir)),
         recipe=RECIPE,
+        fallback="Set RAG_EMBED_BACKEND=torch to use the PyTorch model.",
     )
 
 
-class WholeModel(torch.nn.Module):
-    """The sentence-transformers pipeline behind a (input_ids, attention_mask) → embedding forward.
-
-    transformers builds EmbeddingGemma's bidirectional masks with vmap, which the exporter cannot
-    trace, so they are built here with plain tensor ops and handed to the model ready-made (the
-    same masks: all non-padding keys, and within the 512-token sliding window for local layers).
-    """
-
-    def __init__(self, sentence_transformer: torch.nn.Module) -> None:
-        super().__init__()
-        modules = list(sentence_transformer.children())
-        transformer: Any = modules[0].model  # the Hugging Face Gemma3TextModel
-        self.transformer = transformer
-        self.head = torch.nn.ModuleList(modules[1:])  # pooling, dense, dense, normalize
-        self.window = int(transformer.config.sliding_window)
-
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        keys = attention_mask.bool()[:, None, None, :]
-        positions = torch.arange(input_ids.shape[1], device=input_ids.device)
-        near = (positions[:, None] - positions[None, :]).abs() < self.window
-        masks = {"full_attention": keys, "sliding_attention": keys & near[None, None]}
-        tokens = self.transformer(input_ids=input_ids, attention_mask=masks).last_hidden_state
-        features = {"token_embeddings": tokens, "attention_mask": attention_mask}
-        for module in self.head:
-            features = module(features)
-        return features["sentence_embedding"]
+def _export_int8(sentence_transformer: torch.nn.Module, work: Path, model_path: Path) -> None:
+    export_float32(sentence_transformer, work / "float32.onnx")
+    quantise_int8(work / "float32.onnx", model_path)
+    (work / "float32.onnx").unlink()
 
 
 def export_float32(sentence_transformer: torch.nn.Module, path: Path) -> None:

@@ -1,0 +1,144 @@
+"""The PyTorch model compiled ahead of time for this machine (AOTInductor): same weights, same dtype.
+
+Eager PyTorch spends a large share of each text on ~1,000 small operators (norms, rotary
+embeddings, masks, activations), each a separate call. Compiled, they become a few fused kernels
+around the same matrix products: on the AMX CPU a query takes 27 instead of 51 ms and passages
+embed 1.7x faster, with vectors as close to float32 as eager bfloat16's (benchmarks/README.md).
+So this is the "torch" backend, not a new one: an index built eagerly is searched with compiled
+queries and the other way round.
+
+The package is machine code for one CPU's vector instructions and one torch version: `rag model
+fetch` builds it (`compiled_export`, needs a C++ compiler) and records both; on another CPU or
+torch it is left unused, and eager PyTorch runs, until fetch builds it again.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.embedding.base import model_tokenizer, unit_rows, with_document_prompt
+from rag.embedding.onnx_artefact import Progress, read_record, usable_artefact, verify_artefact
+from rag.errors import ModelError
+from rag.model_files import MODEL_DIRNAME
+
+PACKAGE_FILE = "model.pt2"
+RECIPE = 1
+
+
+def compiled_dir(models_dir: Path, dtype: str) -> Path:
+    return models_dir / f"{MODEL_DIRNAME}-compiled-{dtype}"
+
+
+def this_machine(dtype: str) -> str:
+    """What a package must have been built for to run here: the dtype, the torch version and the
+    vector instructions inductor generates code for (e.g. "avx512 avx512_vnni amx_tile")."""
+    import torch
+    from torch._inductor.cpu_vec_isa import pick_vec_isa
+
+    return f"{dtype}, torch {torch.__version__}, {pick_vec_isa() or 'no vector instructions'}"
+
+
+def load_compiled(models_dir: Path, dtype: str, *, model_id: str, batch_size: int) -> CompiledEmbedder | None:
+    """The compiled model for `dtype` when fetch built one for this machine and it agreed with
+    float32, else None (eager PyTorch then runs)."""
+    directory = compiled_dir(models_dir, dtype)
+    record = read_record(directory)
+    if record is None or not usable_artefact(directory, PACKAGE_FILE) or record.recipe != RECIPE:
+        return None
+    if record.target != this_machine(dtype):
+        return None  # machine code for other instructions could crash here
+    return CompiledEmbedder(directory, dtype, model_id=model_id, batch_size=batch_size)
+
+
+class CompiledEmbedder:
+    """A compiled package folder (model.pt2 + the source model's tokenizer and prompt files)."""
+
+    backend = "torch"
+    source = "local"
+
+    def __init__(self, directory: Path, dtype: str, *, model_id: str, batch_size: int = 16) -> None:
+        self.model_id = model_id
+        self.dtype = dtype  # what the package computes in, as SentenceTransformerEmbedder.dtype
+        self.batch_size = batch_size
+        self._runner = _runner(directory / PACKAGE_FILE)
+        self._lock = threading.Lock()  # one package, shared by every chat session
+        prompts = json.loads((directory / "config_sentence_transformers.json").read_text("utf-8"))["prompts"]
+        self._query_prompt: str = prompts["query"]
+        self._document_prompt: str = prompts["document"]
+        config = json.loads((directory / "sentence_bert_config.json").read_text("utf-8"))
+        self.max_seq_length: int = config["max_seq_length"]
+        self._tokenizer = model_tokenizer(directory, self.max_seq_length)
+        self.dimension: int = self._run([[2, 1]]).shape[1]  # bos + one token
+
+    def encode_documents(self, items: Sequence[tuple[str, str]]) -> np.ndarray:
+        return self._encode(
+            [with_document_prompt(self._document_prompt, title, text) for title, text in items]
+        )
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self._query_prompt + text for text in texts])
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """Batches of similar length, as sentence-transformers makes them, so little is padding."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        ids = [encoding.ids for encoding in self._tokenizer.encode_batch(texts)]
+        order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
+        vectors = np.empty((len(ids), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            vectors[batch] = self._run([ids[i] for i in batch])
+        return unit_rows(vectors)
+
+    def _run(self, ids: list[list[int]]) -> np.ndarray:
+        import torch
+
+        longest = max(map(len, ids))
+        tokens = torch.zeros((len(ids), longest), dtype=torch.long)  # pad id 0, masked out
+        mask = torch.zeros_like(tokens)
+        for row, text_ids in enumerate(ids):
+            tokens[row, : len(text_ids)] = torch.tensor(text_ids)
+            mask[row, : len(text_ids)] = 1
+        with self._lock, torch.inference_mode():
+            vectors = self._runner(tokens, mask)
+        return vectors.float().numpy()
+
+
+def _runner(path: Path) -> Any:
+    import torch
+
+    try:
+        return torch._inductor.aoti_load_package(str(path))
+    except Exception as error:  # a truncated or foreign package all mean: build it again
+        raise ModelError(
+            f"Could not load the compiled embedding model {path}: {error}. Run `rag model fetch` to "
+            "build it again, or set RAG_EMBED_COMPILED=off."
+        ) from error
+
+
+def ensure_compiled(model_dir: Path, models_dir: Path, dtype: str, progress: Progress) -> Path:
+    """The package folder for this machine; built first when it is missing, for another machine,
+    or its hashes do not verify."""
+    target = compiled_dir(models_dir, dtype)
+    problem = verify_artefact(target, PACKAGE_FILE, RECIPE, this_machine(dtype))
+    if problem is None:
+        progress(f"{target} is present and matches its recorded sha256")
+        return target
+    if target.exists():
+        progress(f"Rebuilding the compiled model ({problem})")
+    progress(f"Compiling the embedding model for this CPU in {dtype} (once, a minute or two)…")
+    from rag.embedding.compiled_export import build_compiled  # torch.export: only when building
+
+    record = build_compiled(model_dir, target, dtype)
+    verdict = "used" if record.usable else "NOT used (it agreed too little)"
+    progress(
+        f"Compiled model in {target}: mean cosine {record.mean_cosine:.4f} (min {record.min_cosine:.4f}) "
+        f"to the float32 model over {record.samples} texts, {verdict}"
+    )
+    return target
