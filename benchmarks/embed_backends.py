@@ -1,4 +1,4 @@
-"""Embedding backends on real chunks: torch float32, torch bfloat16 and the int8 ONNX model.
+"""Embedding backends on real chunks: torch float32, torch bfloat16, torch compiled, the int8 ONNX model.
 
     .venv/bin/python benchmarks/embed_backends.py [--corpus /work/shared/dutch-open-corpus]
                                                   [--chunks 1024] [--slice 64] [--no-bfloat16]
@@ -10,7 +10,8 @@ turn, so that other load on the machine hits all backends alike; chunks/s is the
 slices. The table and JSON are rewritten after every slice (the chunks are shuffled, so a run
 stopped early has figures for a sample of the whole corpus). Agreement with torch float32: the
 cosine of each chunk's two vectors, and how many of each chunk's 10 nearest other chunks are the
-same (top-10 neighbour overlap). The int8 ONNX model must have been built (`rag model fetch`).
+same (top-10 neighbour overlap). The int8 ONNX model must have been built (`rag model fetch`); the
+compiled PyTorch model (`torch … compiled`) is timed when fetch built one for this machine.
 `--no-bfloat16` leaves PyTorch bfloat16 out: on a CPU without bfloat16 instructions it is emulated,
 slower than float32, and never chosen by `auto`.
 """
@@ -27,9 +28,10 @@ from _common import DATA, machine, settings, table, write_results
 
 from rag.chunking import chunk_document
 from rag.embedding import Embedder
+from rag.embedding.compiled import load_compiled
 from rag.embedding.onnx import OnnxEmbedder
 from rag.embedding.onnx_artefact import onnx_dir, read_record
-from rag.embedding.pytorch import SentenceTransformerEmbedder
+from rag.embedding.pytorch import SentenceTransformerEmbedder, choose_dtype
 from rag.errors import DocumentError
 from rag.loaders import discover, load_document
 from rag.model_files import resolve_model_path
@@ -81,6 +83,10 @@ def main() -> None:
     embedders: dict[str, Embedder] = {"torch float32": SentenceTransformerEmbedder(path, "float32", batch)}
     if not args.no_bfloat16:
         embedders["torch bfloat16"] = SentenceTransformerEmbedder(path, "bfloat16", batch)
+    dtype = choose_dtype(config.embed_dtype)
+    compiled = load_compiled(config.models_dir, dtype, model_id=config.embed_model, batch_size=batch)
+    if compiled is not None:
+        embedders[f"torch {dtype} compiled"] = compiled
     embedders["onnx-int8"] = OnnxEmbedder(onnx_dir(config.models_dir), model_id=config.embed_model)
     print(
         f"{len(chunks)} chunks of {np.mean([len(t) for _, t in chunks]):.0f} characters on average, "

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from rag.cli import app
 from rag.config import Settings
 from rag.embedding import Embedder, load_embedder
 from rag.embedding.compiled import (
@@ -32,6 +34,7 @@ from rag.retrieval.retriever import Retriever
 from tests.files import CORPUS
 
 pytestmark = pytest.mark.integration
+runner = CliRunner()
 
 QUESTIONS = [
     "Wat zijn de belangrijkste taken van de beleidsmedewerker bij de gemeente Massy?",
@@ -128,3 +131,16 @@ def test_a_package_for_another_machine_is_left_unused_and_rebuilt(tmp_path: Path
     problem = verify_artefact(folder, PACKAGE_FILE, RECIPE, this_machine(dtype))
     assert problem is not None and "built for bfloat16, torch 2.0.0, avx2" in problem
     assert json.loads((folder / RECORD_FILE).read_text("utf-8"))["usable"]  # usable, but not here
+
+
+def test_status_says_whether_pytorch_runs_compiled(
+    cli_corpus: Path, models_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAG_MODELS_DIR", str(models_dir))
+    assert runner.invoke(app, ["index"]).exit_code == 0
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 0, result.output
+    assert f"compiled for this CPU ({compiled_dir(models_dir, choose_dtype('auto'))})" in result.output
+
+    monkeypatch.setenv("RAG_EMBED_COMPILED", "off")
+    assert "not compiled (RAG_EMBED_COMPILED=off)" in runner.invoke(app, ["status"]).output

@@ -47,13 +47,25 @@ def this_machine(dtype: str) -> str:
 def load_compiled(models_dir: Path, dtype: str, *, model_id: str, batch_size: int) -> CompiledEmbedder | None:
     """The compiled model for `dtype` when fetch built one for this machine and it agreed with
     float32, else None (eager PyTorch then runs)."""
+    if unusable_because(models_dir, dtype) is not None:
+        return None
+    return CompiledEmbedder(compiled_dir(models_dir, dtype), dtype, model_id=model_id, batch_size=batch_size)
+
+
+def unusable_because(models_dir: Path, dtype: str) -> str | None:
+    """Why no compiled model runs here (for `rag status`), or None when one does. Machine code
+    for other vector instructions could crash this CPU, so a package for another is never loaded."""
     directory = compiled_dir(models_dir, dtype)
     record = read_record(directory)
-    if record is None or not usable_artefact(directory, PACKAGE_FILE) or record.recipe != RECIPE:
-        return None
-    if record.target != this_machine(dtype):
-        return None  # machine code for other instructions could crash here
-    return CompiledEmbedder(directory, dtype, model_id=model_id, batch_size=batch_size)
+    if record is None or not usable_artefact(directory, PACKAGE_FILE):
+        return f"none in {directory}: `rag model fetch` compiles it"
+    if not record.usable:
+        return f"the package in {directory} agreed too little with float32 ({record.mean_cosine:.4f})"
+    if record.recipe != RECIPE or record.target != (here := this_machine(dtype)):
+        return (
+            f"the package in {directory} was built for {record.target}, this is {here}: run `rag model fetch`"
+        )
+    return None
 
 
 class CompiledEmbedder:
