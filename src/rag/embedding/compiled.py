@@ -2,12 +2,12 @@
 
 Eager PyTorch spends a large share of each text on ~1,000 small operators (norms, rotary
 embeddings, masks, activations), each a separate call. Compiled, they become a few fused kernels
-around the same matrix products: on the AMX CPU a query takes 27 instead of 51 ms and passages
-embed 1.7x faster, with vectors as close to float32 as eager bfloat16's (benchmarks/README.md).
+around the same matrix products: on the AMX CPU a query takes 25 instead of 48 ms and passages
+embed 1.8x faster, with vectors as close to float32 as eager bfloat16's (benchmarks/README.md).
 So this is the "torch" backend, not a new one: an index built eagerly is searched with compiled
 queries and the other way round.
 
-The package is machine code for one CPU's vector instructions and one torch version: `rag model
+The library is machine code for one CPU's vector instructions and one torch version: `rag model
 fetch` builds it (`compiled_export`, needs a C++ compiler) and records both; on another CPU or
 torch it is left unused, and eager PyTorch runs, until fetch builds it again.
 """
@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 
 from rag.embedding.base import model_tokenizer, unit_rows, with_document_prompt
-from rag.embedding.onnx_artefact import Progress, read_record, usable_artefact, verify_artefact
+from rag.embedding.onnx_artefact import Progress, read_record, source_sha256, verify_artefact
 from rag.errors import ModelError
 from rag.model_files import MODEL_DIRNAME
 
-PACKAGE_FILE = "model.pt2"
+LIBRARY_FILE = "model.so"  # the library AOTInductor compiled, weights included
 RECIPE = 1
 
 
@@ -36,7 +36,7 @@ def compiled_dir(models_dir: Path, dtype: str) -> Path:
 
 
 def this_machine(dtype: str) -> str:
-    """What a package must have been built for to run here: the dtype, the torch version and the
+    """What a compiled model must have been built for to run here: the dtype, the torch version and the
     vector instructions inductor generates code for (e.g. "avx512 avx512_vnni amx_tile")."""
     import torch
     from torch._inductor.cpu_vec_isa import pick_vec_isa
@@ -54,32 +54,32 @@ def load_compiled(models_dir: Path, dtype: str, *, model_id: str, batch_size: in
 
 def unusable_because(models_dir: Path, dtype: str) -> str | None:
     """Why no compiled model runs here (for `rag status`), or None when one does. Machine code
-    for other vector instructions could crash this CPU, so a package for another is never loaded."""
+    for other vector instructions could crash this CPU, so one for another is never loaded."""
     directory = compiled_dir(models_dir, dtype)
     record = read_record(directory)
-    if record is None or not usable_artefact(directory, PACKAGE_FILE):
+    if record is None or not (directory / LIBRARY_FILE).is_file():
         return f"none in {directory}: `rag model fetch` compiles it"
+    if record.source_sha256 != source_sha256():
+        return f"{directory} was built from other weights: run `rag model fetch`"
     if not record.usable:
-        return f"the package in {directory} agreed too little with float32 ({record.mean_cosine:.4f})"
+        return f"{directory} agreed too little with float32 (mean cosine {record.mean_cosine:.4f})"
     if record.recipe != RECIPE or record.target != (here := this_machine(dtype)):
-        return (
-            f"the package in {directory} was built for {record.target}, this is {here}: run `rag model fetch`"
-        )
+        return f"{directory} was built for {record.target}, this is {here}: run `rag model fetch`"
     return None
 
 
 class CompiledEmbedder:
-    """A compiled package folder (model.pt2 + the source model's tokenizer and prompt files)."""
+    """A compiled model folder (model.so + the source model's tokenizer and prompt files)."""
 
     backend = "torch"
     source = "local"
 
     def __init__(self, directory: Path, dtype: str, *, model_id: str, batch_size: int = 16) -> None:
         self.model_id = model_id
-        self.dtype = dtype  # what the package computes in, as SentenceTransformerEmbedder.dtype
+        self.dtype = dtype  # what the compiled model computes in, as SentenceTransformerEmbedder.dtype
         self.batch_size = batch_size
-        self._runner = _runner(directory / PACKAGE_FILE)
-        self._lock = threading.Lock()  # one package, shared by every chat session
+        self._runner = _runner(directory / LIBRARY_FILE)
+        self._lock = threading.Lock()  # one model, shared by every chat session
         prompts = json.loads((directory / "config_sentence_transformers.json").read_text("utf-8"))["prompts"]
         self._query_prompt: str = prompts["query"]
         self._document_prompt: str = prompts["document"]
@@ -118,16 +118,18 @@ class CompiledEmbedder:
             tokens[row, : len(text_ids)] = torch.tensor(text_ids)
             mask[row, : len(text_ids)] = 1
         with self._lock, torch.inference_mode():
-            vectors = self._runner(tokens, mask)
+            (vectors,) = self._runner.run([tokens, mask])
         return vectors.float().numpy()
 
 
 def _runner(path: Path) -> Any:
+    """The loader `torch._inductor.aoti_load_package` uses once it has extracted a package; torch
+    is pinned, and a library built by another torch version is never loaded (`this_machine`)."""
     import torch
 
     try:
-        return torch._inductor.aoti_load_package(str(path))
-    except Exception as error:  # a truncated or foreign package all mean: build it again
+        return torch._C._aoti.AOTIModelContainerRunnerCpu(str(path), 1)
+    except Exception as error:  # a truncated or foreign library all mean: build it again
         raise ModelError(
             f"Could not load the compiled embedding model {path}: {error}. Run `rag model fetch` to "
             "build it again, or set RAG_EMBED_COMPILED=off."
@@ -135,10 +137,10 @@ def _runner(path: Path) -> Any:
 
 
 def ensure_compiled(model_dir: Path, models_dir: Path, dtype: str, progress: Progress) -> Path:
-    """The package folder for this machine; built first when it is missing, for another machine,
+    """The compiled model folder for this machine; built first when it is missing, for another machine,
     or its hashes do not verify."""
     target = compiled_dir(models_dir, dtype)
-    problem = verify_artefact(target, PACKAGE_FILE, RECIPE, this_machine(dtype))
+    problem = verify_artefact(target, LIBRARY_FILE, RECIPE, this_machine(dtype))
     if problem is None:
         progress(f"{target} is present and matches its recorded sha256")
         return target

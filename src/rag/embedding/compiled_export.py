@@ -1,7 +1,8 @@
-"""Build the compiled package from the verified default model (once, in `rag model fetch`).
+"""Build the compiled model from the verified default model (once, in `rag model fetch`).
 
 `torch.export` captures the whole model (`WholeModel`) with the batch and the sequence length
-left free, and AOTInductor compiles it into one package of machine code for this CPU (about a
+left free, and AOTInductor compiles it into one shared library of machine code for this CPU, the
+weights inside (about a
 minute on 2 cores; it needs a C++ compiler, such as Debian's g++). Measured on the built-in
 agreement texts against float32 like the int8 export, by `artefact_build`.
 """
@@ -9,14 +10,16 @@ agreement texts against float32 like the int8 export, by `artefact_build`.
 from __future__ import annotations
 
 import copy
+import shutil
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from rag.embedding.artefact_build import build_artefact
-from rag.embedding.compiled import PACKAGE_FILE, RECIPE, CompiledEmbedder, this_machine
+from rag.embedding.compiled import LIBRARY_FILE, RECIPE, CompiledEmbedder, this_machine
 from rag.embedding.onnx_artefact import ArtefactRecord
 from rag.embedding.whole_model import WholeModel
 
@@ -28,8 +31,8 @@ def build_compiled(model_dir: Path, target: Path, dtype: str) -> ArtefactRecord:
         model_dir,
         target,
         what="the compiled embedding model",
-        model_file=PACKAGE_FILE,
-        export=lambda module, _work, path: compile_package(module, path, getattr(torch, dtype)),
+        model_file=LIBRARY_FILE,
+        export=lambda module, work, path: compile_library(module, work, path, getattr(torch, dtype)),
         open_built=lambda folder: CompiledEmbedder(folder, dtype, model_id=str(model_dir)),
         recipe=RECIPE,
         runs_on=this_machine(dtype),
@@ -38,9 +41,12 @@ def build_compiled(model_dir: Path, target: Path, dtype: str) -> ArtefactRecord:
     )
 
 
-def compile_package(sentence_transformer: Any, path: Path, dtype: torch.dtype) -> None:
+def compile_library(sentence_transformer: Any, work: Path, path: Path, dtype: torch.dtype) -> None:
     """Export with two texts, one padded and one past the 512-token sliding window. A copy is cast,
-    so the float32 model it came from stays the reference the package is measured against."""
+    so the float32 model it came from stays the reference the library is measured against.
+
+    AOTInductor writes a package (a zip); loading one extracts its 600 MB library to a temporary
+    folder at every start. The library alone is kept instead, and loaded where it lies."""
     model = WholeModel(copy.deepcopy(sentence_transformer)).to(dtype).eval()
     ids = torch.full((2, 600), 3, dtype=torch.long)  # any ordinary token id
     mask = torch.ones_like(ids)
@@ -53,4 +59,11 @@ def compile_package(sentence_transformer: Any, path: Path, dtype: torch.dtype) -
         program = torch.export.export(
             model, (ids, mask), dynamic_shapes=({0: batch, 1: sequence}, {0: batch, 1: sequence})
         )
-    torch._inductor.aoti_compile_and_package(program, package_path=str(path))
+        package = Path(
+            torch._inductor.aoti_compile_and_package(program, package_path=str(work / "model.pt2"))
+        )
+    with zipfile.ZipFile(package) as archive:
+        (library,) = (name for name in archive.namelist() if name.endswith(".so"))
+        with archive.open(library) as source, path.open("wb") as target:
+            shutil.copyfileobj(source, target)
+    package.unlink()
