@@ -52,6 +52,13 @@ def test_answers_are_escaped_with_only_simple_formatting() -> None:
     assert set(re.findall(r"</?([a-z]+)", shown)) <= {"div", "p", "strong", "span", "ul", "li", "br"}
 
 
+def test_quoted_items_with_a_documents_own_bullets_become_a_list() -> None:
+    """The extractive answerer quotes list items as the document writes them (▪, –)."""
+    shown = answer_html("Registratie kost: [1]\n\n▪ € 450 voor een partij [1]\n– € 225 voor een lijst [1]")
+    assert "<ul><li>€ 450 voor een partij" in shown and "<li>€ 225 voor een lijst" in shown
+    assert "▪" not in shown and "–" not in shown
+
+
 def test_markdown_escaping_leaves_no_link_image_or_html() -> None:
     escaped = escape_markdown("Titel ![x](http://127.0.0.1:9/x.png) [klik](javascript:alert(1)) <b>")
     assert plain(escaped) == "Titel ![x](http://127.0.0.1:9/x.png) [klik](javascript:alert(1)) <b>"

@@ -30,7 +30,7 @@ _MD_LINE_START = re.compile(r"^(\s*)(#|>|[-+]\s|\d+[.)]\s)", re.MULTILINE)
 _CITE = re.compile(r"\[(\d+(?:\s*[,–-]\s*\d+)*)\]")
 _NUMBER = re.compile(r"\d+")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•▪–]|\d+[.)])\s+")  # the bullets documents use, as quoted
 _ORDERED_ITEM = re.compile(r"^\s*\d+[.)]\s+")
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
