@@ -84,7 +84,7 @@ def main() -> None:
     config = settings(corpus_dir=base / "corpus", index_dir=base / "index")
     embedder = load_embedder(config)
     if args.stand_in_vectors:
-        embedder = ClusteredVectors(embedder.model_id, embedder.backend)
+        embedder = ClusteredVectors(embedder.model_id, embedder.backend, embedder.source)
     chunks = update_index(config, embedder).chunks
     print(f"index: {chunks:,} chunks", flush=True)
     samples: dict[str, list[float]] = {}
