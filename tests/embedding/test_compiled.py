@@ -31,18 +31,11 @@ from rag.embedding.pytorch import SentenceTransformerEmbedder, choose_dtype
 from rag.indexing import update_index
 from rag.model_files import MODEL_DIRNAME
 from rag.retrieval.retriever import Retriever
+from tests.embedding.agreement import QUESTIONS, cosines_to, first_passages
 from tests.files import CORPUS
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
-
-QUESTIONS = [
-    "Wat zijn de belangrijkste taken van de beleidsmedewerker bij de gemeente Massy?",
-    "Hoe helpten winkeliers een moeder met schulden?",
-    "Wat vond de deelnemer het interessantst tijdens de training?",
-    "What are the main duties of the policy officer in Massy?",
-    "Who prepared the meal before the afternoon in Slotermeer?",
-]
 
 
 @pytest.fixture(scope="module")
@@ -90,18 +83,14 @@ def test_vectors_agree_with_float32_alone_and_in_batches(
 ) -> None:
     float32 = load_embedder(Settings(models_dir=models_dir, embed_compiled="off", embed_dtype="float32"))
     items = [(chunk.title, chunk.text) for chunk in sample_retriever.index.chunks]
-    reference = float32.encode_documents(items)
-    vectors = compiled.encode_documents(items)  # batches of texts of different lengths, padded
-    assert vectors.shape == reference.shape and vectors.dtype == np.float32
-    cosines = np.sum(vectors * reference, axis=1)
+    cosines, reference, vectors = cosines_to(
+        float32, compiled, items
+    )  # batches of texts of different lengths
     assert cosines.min() >= 0.999, f"mean {cosines.mean():.5f}, min {cosines.min():.5f}"
 
     alone = np.concatenate([compiled.encode_documents([item]) for item in items[:6]])
     assert np.sum(alone * vectors[:6], axis=1).min() >= 0.999  # padding does not change a vector
-
-    top1_reference = np.argmax(float32.encode_queries(QUESTIONS) @ reference.T, axis=1)
-    top1_compiled = np.argmax(compiled.encode_queries(QUESTIONS) @ vectors.T, axis=1)
-    assert top1_compiled.tolist() == top1_reference.tolist()
+    assert first_passages(compiled, vectors) == first_passages(float32, reference)
 
 
 def test_an_index_built_eagerly_is_searched_with_compiled_queries(

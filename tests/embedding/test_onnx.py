@@ -9,7 +9,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from rag import store
@@ -23,18 +22,11 @@ from rag.embedding.pytorch import SentenceTransformerEmbedder
 from rag.errors import IndexStoreError
 from rag.indexing import update_index
 from rag.retrieval.retriever import Retriever
+from tests.embedding.agreement import cosines_to, first_passages
 from tests.fakes import MemoEmbedder
 from tests.files import CORPUS
 
 pytestmark = pytest.mark.integration
-
-QUESTIONS = [
-    "Wat zijn de belangrijkste taken van de beleidsmedewerker bij de gemeente Massy?",
-    "Hoeveel medewerkers heeft de gemeentelijke dienst in Amsterdam?",
-    "Wat vond de deelnemer het interessantst tijdens de training?",
-    "What are the main duties of the policy officer in Massy?",
-    "Who prepared the meal before the afternoon in Slotermeer?",
-]
 
 
 @pytest.fixture(scope="module")
@@ -76,16 +68,9 @@ def test_vectors_agree_with_float32_on_the_sample_corpus(
     sample_retriever: Retriever, onnx_embedder: Embedder, float32_embedder: Embedder
 ) -> None:
     items = [(chunk.title, chunk.text) for chunk in sample_retriever.index.chunks]
-    reference = float32_embedder.encode_documents(items)
-    vectors = onnx_embedder.encode_documents(items)
-    assert vectors.shape == reference.shape and vectors.dtype == np.float32
-    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    cosines = np.sum(vectors * reference, axis=1)
+    cosines, reference, vectors = cosines_to(float32_embedder, onnx_embedder, items)
     assert cosines.mean() >= 0.99, f"mean {cosines.mean():.4f}, min {cosines.min():.4f}"
-
-    top1_reference = np.argmax(float32_embedder.encode_queries(QUESTIONS) @ reference.T, axis=1)
-    top1_onnx = np.argmax(onnx_embedder.encode_queries(QUESTIONS) @ vectors.T, axis=1)
-    assert top1_onnx.tolist() == top1_reference.tolist()
+    assert first_passages(onnx_embedder, vectors) == first_passages(float32_embedder, reference)
 
 
 def test_an_index_is_searched_only_with_its_own_backend(

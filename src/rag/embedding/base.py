@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -49,6 +50,32 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12))
+
+
+class ExportedModel:
+    """What sentence-transformers does around the model, for the backends that run an export of it
+    (int8 ONNX, compiled PyTorch) without it: the prompts, the length limit and the tokenizer, read
+    from the source model's files copied beside the export. A subclass runs the texts (`_encode`)."""
+
+    def __init__(self, directory: Path, model_id: str) -> None:
+        self.model_id = model_id
+        prompts = json.loads((directory / "config_sentence_transformers.json").read_text("utf-8"))["prompts"]
+        self._query_prompt: str = prompts["query"]
+        self._document_prompt: str = prompts["document"]
+        config = json.loads((directory / "sentence_bert_config.json").read_text("utf-8"))
+        self.max_seq_length: int = config["max_seq_length"]
+        self._tokenizer = model_tokenizer(directory, self.max_seq_length)
+
+    def encode_documents(self, items: Sequence[tuple[str, str]]) -> np.ndarray:
+        return self._encode(
+            [with_document_prompt(self._document_prompt, title, text) for title, text in items]
+        )
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self._query_prompt + text for text in texts])
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
 
 
 def model_tokenizer(directory: Path, max_length: int) -> Tokenizer:

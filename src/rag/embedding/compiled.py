@@ -14,15 +14,13 @@ torch it is left unused, and eager PyTorch runs, until fetch builds it again.
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rag.embedding.base import model_tokenizer, unit_rows, with_document_prompt
+from rag.embedding.base import ExportedModel, unit_rows
 from rag.embedding.onnx_artefact import Progress, read_record, source_sha256, verify_artefact
 from rag.errors import ModelError
 from rag.model_files import MODEL_DIRNAME
@@ -68,33 +66,19 @@ def unusable_because(models_dir: Path, dtype: str) -> str | None:
     return None
 
 
-class CompiledEmbedder:
+class CompiledEmbedder(ExportedModel):
     """A compiled model folder (model.so + the source model's tokenizer and prompt files)."""
 
     backend = "torch"
     source = "local"
 
     def __init__(self, directory: Path, dtype: str, *, model_id: str, batch_size: int = 16) -> None:
-        self.model_id = model_id
+        super().__init__(directory, model_id)
         self.dtype = dtype  # what the compiled model computes in, as SentenceTransformerEmbedder.dtype
         self.batch_size = batch_size
         self._runner = _runner(directory / LIBRARY_FILE)
         self._lock = threading.Lock()  # one model, shared by every chat session
-        prompts = json.loads((directory / "config_sentence_transformers.json").read_text("utf-8"))["prompts"]
-        self._query_prompt: str = prompts["query"]
-        self._document_prompt: str = prompts["document"]
-        config = json.loads((directory / "sentence_bert_config.json").read_text("utf-8"))
-        self.max_seq_length: int = config["max_seq_length"]
-        self._tokenizer = model_tokenizer(directory, self.max_seq_length)
         self.dimension: int = self._run([[2, 1]]).shape[1]  # bos + one token
-
-    def encode_documents(self, items: Sequence[tuple[str, str]]) -> np.ndarray:
-        return self._encode(
-            [with_document_prompt(self._document_prompt, title, text) for title, text in items]
-        )
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode([self._query_prompt + text for text in texts])
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         """Batches of similar length, as sentence-transformers makes them, so little is padding."""

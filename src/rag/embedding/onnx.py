@@ -8,47 +8,31 @@ imported: loading takes a second instead of several.
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rag.embedding.base import model_tokenizer, unit_rows, with_document_prompt
+from rag.embedding.base import ExportedModel, unit_rows
 from rag.embedding.onnx_artefact import MODEL_FILE
 from rag.errors import ModelError
 
 BACKEND = "onnx-int8"
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(ExportedModel):
     """An int8 ONNX artefact folder (model.onnx + the source model's tokenizer and prompt files)."""
 
     backend = BACKEND
     source = "local"
 
     def __init__(self, directory: Path, *, model_id: str) -> None:
-        self.model_id = model_id
+        super().__init__(directory, model_id)
         self._session = _session(directory / MODEL_FILE)
-        prompts = json.loads((directory / "config_sentence_transformers.json").read_text("utf-8"))["prompts"]
-        self._query_prompt: str = prompts["query"]
-        self._document_prompt: str = prompts["document"]
-        config = json.loads((directory / "sentence_bert_config.json").read_text("utf-8"))
-        self.max_seq_length: int = config["max_seq_length"]
-        self._tokenizer = model_tokenizer(directory, self.max_seq_length)
         self.dimension: int = self._session.get_outputs()[0].shape[1]
         self._runs = ThreadPoolExecutor(_cores(), thread_name_prefix="onnx-embed")
-
-    def encode_documents(self, items: Sequence[tuple[str, str]]) -> np.ndarray:
-        return self._encode(
-            [with_document_prompt(self._document_prompt, title, text) for title, text in items]
-        )
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode([self._query_prompt + text for text in texts])
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         """One text per run: dynamic quantisation scales each activation tensor by its largest
