@@ -27,6 +27,7 @@ from rag.model_files import MODEL_DIRNAME
 
 LIBRARY_FILE = "model.so"  # the library AOTInductor compiled, weights included
 RECIPE = 1
+MAX_BATCH = 256  # texts per run the library accepts (RAG_EMBED_BATCH_SIZE above it runs in parts)
 
 
 def compiled_dir(models_dir: Path, dtype: str) -> Path:
@@ -75,7 +76,7 @@ class CompiledEmbedder(ExportedModel):
     def __init__(self, directory: Path, dtype: str, *, model_id: str, batch_size: int = 16) -> None:
         super().__init__(directory, model_id)
         self.dtype = dtype  # what the compiled model computes in, as SentenceTransformerEmbedder.dtype
-        self.batch_size = batch_size
+        self.batch_size = min(batch_size, MAX_BATCH)
         self._runner = _runner(directory / LIBRARY_FILE)
         self._lock = threading.Lock()  # one model, shared by every chat session
         self.dimension: int = self._run([[2, 1]]).shape[1]  # bos + one token

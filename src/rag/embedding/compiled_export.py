@@ -2,9 +2,8 @@
 
 `torch.export` captures the whole model (`WholeModel`) with the batch and the sequence length
 left free, and AOTInductor compiles it into one shared library of machine code for this CPU, the
-weights inside (about a
-minute on 2 cores; it needs a C++ compiler, such as Debian's g++). Measured on the built-in
-agreement texts against float32 like the int8 export, by `artefact_build`.
+weights inside (about a minute on 2 cores; it needs a C++ compiler, such as Debian's g++).
+Measured on the built-in agreement texts against float32 like the int8 export, by `artefact_build`.
 """
 
 from __future__ import annotations
@@ -19,11 +18,9 @@ from typing import Any
 import torch
 
 from rag.embedding.artefact_build import build_artefact
-from rag.embedding.compiled import LIBRARY_FILE, RECIPE, CompiledEmbedder, this_machine
+from rag.embedding.compiled import LIBRARY_FILE, MAX_BATCH, RECIPE, CompiledEmbedder, this_machine
 from rag.embedding.onnx_artefact import ArtefactRecord
 from rag.embedding.whole_model import WholeModel
-
-MAX_BATCH = 256
 
 
 def build_compiled(model_dir: Path, target: Path, dtype: str) -> ArtefactRecord:
