@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from rag.embedding.base import ExportedModel, unit_rows
-from rag.embedding.onnx_artefact import Progress, read_record, source_sha256, verify_artefact
+from rag.embedding.onnx_artefact import ArtefactRecord, Progress, ensure_built, read_record, verify_artefact
 from rag.errors import ModelError
 from rag.model_files import MODEL_DIRNAME
 
@@ -56,14 +56,13 @@ def unusable_because(models_dir: Path, dtype: str) -> str | None:
     for other vector instructions could crash this CPU, so one for another is never loaded."""
     directory = compiled_dir(models_dir, dtype)
     record = read_record(directory)
-    if record is None or not (directory / LIBRARY_FILE).is_file():
+    if record is None:
         return f"none in {directory}: `rag model fetch` compiles it"
-    if record.source_sha256 != source_sha256():
-        return f"{directory} was built from other weights: run `rag model fetch`"
+    problem = verify_artefact(directory, LIBRARY_FILE, RECIPE, this_machine(dtype), hashes=False)
+    if problem is not None:
+        return f"{problem}: run `rag model fetch`"
     if not record.usable:
         return f"{directory} agreed too little with float32 (mean cosine {record.mean_cosine:.4f})"
-    if record.recipe != RECIPE or record.target != (here := this_machine(dtype)):
-        return f"{directory} was built for {record.target}, this is {here}: run `rag model fetch`"
     return None
 
 
@@ -122,22 +121,21 @@ def _runner(path: Path) -> Any:
 
 
 def ensure_compiled(model_dir: Path, models_dir: Path, dtype: str, progress: Progress) -> Path:
-    """The compiled model folder for this machine; built first when it is missing, for another machine,
-    or its hashes do not verify."""
-    target = compiled_dir(models_dir, dtype)
-    problem = verify_artefact(target, LIBRARY_FILE, RECIPE, this_machine(dtype))
-    if problem is None:
-        progress(f"{target} is present and matches its recorded sha256")
-        return target
-    if target.exists():
-        progress(f"Rebuilding the compiled model ({problem})")
-    progress(f"Compiling the embedding model for this CPU in {dtype} (once, a minute or two)…")
-    from rag.embedding.compiled_export import build_compiled  # torch.export: only when building
+    """The compiled model folder for this machine; built first when it is missing, for another
+    machine, or its hashes do not verify."""
 
-    record = build_compiled(model_dir, target, dtype)
-    verdict = "used" if record.usable else "NOT used (it agreed too little)"
-    progress(
-        f"Compiled model in {target}: mean cosine {record.mean_cosine:.4f} (min {record.min_cosine:.4f}) "
-        f"to the float32 model over {record.samples} texts, {verdict}"
+    def build() -> ArtefactRecord:
+        from rag.embedding.compiled_export import build_compiled  # torch.export: only when building
+
+        return build_compiled(model_dir, target, dtype)
+
+    target = compiled_dir(models_dir, dtype)
+    return ensure_built(
+        target,
+        verify_artefact(target, LIBRARY_FILE, RECIPE, this_machine(dtype)),
+        build,
+        name="compiled model for this CPU",
+        how_long="a minute or two",
+        unused="NOT used (it agreed too little)",
+        progress=progress,
     )
-    return target

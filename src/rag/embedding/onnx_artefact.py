@@ -81,9 +81,15 @@ def usable_artefact(directory: Path, model_file: str = MODEL_FILE) -> bool:
 
 
 def verify_artefact(
-    directory: Path, model_file: str = MODEL_FILE, recipe: int = RECIPE, target: str = ""
+    directory: Path,
+    model_file: str = MODEL_FILE,
+    recipe: int = RECIPE,
+    target: str = "",
+    *,
+    hashes: bool = True,
 ) -> str | None:
-    """Why the artefact must be (re)built, or None when it is complete and its hashes match."""
+    """Why the artefact must be (re)built, or None when it is complete and its hashes match.
+    `hashes=False` leaves out hashing the model file: the check before every load."""
     record = read_record(directory)
     if record is None:
         return f"{directory / RECORD_FILE}: missing or unreadable"
@@ -98,27 +104,52 @@ def verify_artefact(
     missing = [name for name in (model_file, *COPIED_FILES) if not (directory / name).is_file()]
     if missing:
         return f"{directory}: missing {', '.join(missing)}"
-    if (actual := file_sha256(directory / model_file)) != record.sha256:
+    if hashes and (actual := file_sha256(directory / model_file)) != record.sha256:
         return f"{directory / model_file}: sha256 {actual}, recorded {record.sha256}"
     return None
 
 
 def ensure_onnx_int8(model_dir: Path, models_dir: Path, progress: Progress) -> Path:
     """The artefact folder; built first when it is missing or its hashes do not verify."""
-    target = onnx_dir(models_dir)
-    problem = verify_artefact(target)
+
+    def build() -> ArtefactRecord:
+        from rag.embedding.onnx_export import build_onnx_int8  # torch and onnx: only when building
+
+        return build_onnx_int8(model_dir, models_dir)
+
+    return ensure_built(
+        onnx_dir(models_dir),
+        verify_artefact(onnx_dir(models_dir)),
+        build,
+        name="int8 ONNX model",
+        how_long="a few minutes",
+        unused=f"NOT used by RAG_EMBED_BACKEND=auto (below {MIN_MEAN_COSINE})",
+        progress=progress,
+    )
+
+
+def ensure_built(
+    target: Path,
+    problem: str | None,
+    build: Callable[[], ArtefactRecord],
+    *,
+    name: str,
+    how_long: str,
+    unused: str,
+    progress: Progress,
+) -> Path:
+    """`target` as it is when `problem` (from `verify_artefact`) is None, else built by `build`,
+    with what its agreement measured; `unused` says what happens to one that agreed too little."""
     if problem is None:
         progress(f"{target} is present and matches its recorded sha256")
         return target
     if target.exists():
-        progress(f"Rebuilding the int8 ONNX model ({problem})")
-    progress("Building the int8 ONNX model (once, a few minutes)…")
-    from rag.embedding.onnx_export import build_onnx_int8  # torch and onnx: only when building
-
-    record = build_onnx_int8(model_dir, models_dir)
-    verdict = "usable" if record.usable else f"NOT used by RAG_EMBED_BACKEND=auto (below {MIN_MEAN_COSINE})"
+        progress(f"Rebuilding the {name} ({problem})")
+    progress(f"Building the {name} (once, {how_long})…")
+    record = build()
+    verdict = "usable" if record.usable else unused
     progress(
-        f"int8 ONNX model in {target}: mean cosine {record.mean_cosine:.4f} (min {record.min_cosine:.4f}) "
+        f"{name} in {target}: mean cosine {record.mean_cosine:.4f} (min {record.min_cosine:.4f}) "
         f"to the float32 model over {record.samples} texts, {verdict}"
     )
     return target
