@@ -151,6 +151,19 @@ def test_deleting_a_file_removes_its_chunks(settings, embedder):
     assert len(index.chunks) == index.vectors.faiss.ntotal
 
 
+def test_the_list_of_unreadable_files_follows_the_corpus(settings, embedder):
+    update_index(settings, embedder)
+    broken = write_broken_files(settings.corpus_dir)
+
+    update_index(settings, embedder)
+    assert set(store.read_manifest(settings.index_dir).failed) == {p.name for p in broken.values()}
+
+    broken["corrupt"].unlink()
+    report = update_index(settings, embedder)
+    assert report.embedded_chunks == 0
+    assert set(store.read_manifest(settings.index_dir).failed) == {"leeg.txt", "plaatje.md"}
+
+
 def test_embedding_progress_starts_at_zero_and_ends_at_the_total(settings, embedder):
     steps: list[tuple[int, int]] = []
 

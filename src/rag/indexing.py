@@ -181,10 +181,13 @@ def _update_locked(
     report.chunks = len(chunks)
 
     index_type = _index_type(settings, len(chunks))
+    # The list of unreadable files is part of what the user sees: a broken file added, repaired or
+    # deleted since the last build changes it, even when no passage does.
     nothing_changed = (
         previous is not None
         and not (report.added or report.changed or report.removed)
         and previous.manifest.index_type == index_type
+        and previous.manifest.failed == report.failed
     )
     if nothing_changed:
         store.remove_leftover_builds(settings.index_dir)
