@@ -36,6 +36,17 @@ def test_document_text_is_escaped_and_the_passage_highlighted_in_context() -> No
     assert set(re.findall(r"</?([a-z]+)", shown)) == {"div", "mark"}
 
 
+def test_headings_are_shown_bold_without_their_markers() -> None:
+    """The loaders mark headings of every format with #s; a reader checking a passage sees a heading."""
+    text = "## Hoofdstuk 4 <b>Inspraak</b>\n\n### Artikel 26\nDe raad hoort bewoners, zie #12 en # 3.\n"
+    start = text.index("### Artikel")
+    shown = passage_html(text, start, len(text))
+    assert "<strong>Hoofdstuk 4 &lt;b&gt;Inspraak&lt;/b&gt;</strong>" in shown
+    assert '<mark class="rag-mark"><strong>Artikel 26</strong>\nDe raad' in shown
+    assert "zie #12 en # 3." in shown and "##" not in shown
+    assert "<strong>Artikel 26</strong>" in document_html(text, [(start, len(text), 1)])
+
+
 def test_whole_document_merges_overlapping_spans() -> None:
     text = "aaaa bbbb cccc dddd eeee <b>ffff</b>"
     assert merge_spans([(10, 20, 2), (0, 4, 1), (15, 24, 3)]) == [(0, 4, [1]), (10, 24, [2, 3])]

@@ -33,6 +33,7 @@ _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•▪–]|\d+[.)])\s+")  # the bullets documents use, as quoted
 _ORDERED_ITEM = re.compile(r"^\s*\d+[.)]\s+")
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
+_HEADING_LINE = re.compile(r"^[ \t]*#{1,6}[ \t]+(.*)$", re.MULTILINE)  # how the loaders mark headings
 _BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
 
 
@@ -53,9 +54,18 @@ def escape_markdown(text: str, *, light: bool = False) -> str:
     return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
 
 
-def _text(text: str) -> str:
-    """Escaped text for a `white-space: pre-wrap` block, with long runs of blank lines shortened."""
-    return escape_html(_BLANK_LINES.sub("\n\n", text))
+def _text(text: str, start: int = 0, end: int | None = None) -> str:
+    """Escaped text[start:end] for a `white-space: pre-wrap` block, long runs of blank lines
+    shortened; a heading line ("### Artikel 26") is shown in bold without its #s, as a reader of
+    the document would see it."""
+    end = len(text) if end is None else end
+    parts, position = [], start
+    for match in _HEADING_LINE.finditer(text, start, end):  # "^" only where a line really starts
+        parts.append(escape_html(text[position : match.start()]))
+        parts.append(f"<strong>{escape_html(match.group(1))}</strong>")
+        position = match.end()
+    parts.append(escape_html(text[position:end]))
+    return _BLANK_LINES.sub("\n\n", "".join(parts))
 
 
 def context_bounds(text: str, start: int, end: int, context: int = CONTEXT_CHARS) -> tuple[int, int]:
@@ -78,18 +88,18 @@ def passage_html(
     `marks` (the sentences that back the answer) strongly highlighted inside it."""
     start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
     left, right = context_bounds(text, start, end, context)
-    before = ("…" if left > 0 else "") + _text(text[left:start])
-    after = _text(text[end:right]) + ("…" if right < len(text) else "")
+    before = ("…" if left > 0 else "") + _text(text, left, start)
+    after = _text(text, end, right) + ("…" if right < len(text) else "")
     inside: list[str] = []
     position = start
     for mark_start, mark_end in sorted(marks):
         mark_start, mark_end = max(mark_start, position), min(mark_end, end)
         if mark_start >= mark_end:
             continue
-        inside.append(_text(text[position:mark_start]))
-        inside.append(f'<mark class="rag-cited">{_text(text[mark_start:mark_end])}</mark>')
+        inside.append(_text(text, position, mark_start))
+        inside.append(f'<mark class="rag-cited">{_text(text, mark_start, mark_end)}</mark>')
         position = mark_end
-    inside.append(_text(text[position:end]))
+    inside.append(_text(text, position, end))
     return (
         f'<div class="rag-text rag-passage">{before}<mark class="rag-mark">'
         f"{''.join(inside)}</mark>{after}</div>"
@@ -117,12 +127,12 @@ def document_html(text: str, spans: Iterable[tuple[int, int, int]]) -> str:
         if start >= end:
             continue
         label = ", ".join(map(str, numbers))
-        parts.append(_text(text[position:start]))
+        parts.append(_text(text, position, start))
         parts.append(
-            f'<span class="rag-n">[{label}]</span><mark class="rag-mark">{_text(text[start:end])}</mark>'
+            f'<span class="rag-n">[{label}]</span><mark class="rag-mark">{_text(text, start, end)}</mark>'
         )
         position = end
-    parts.append(_text(text[position:]))
+    parts.append(_text(text, position))
     return f'<div class="rag-text rag-document">{"".join(parts)}</div>'
 
 
