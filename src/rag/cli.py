@@ -442,13 +442,11 @@ def model_fetch_command() -> None:
 
 
 def _compiles(settings: Settings) -> bool:
-    """Whether fetch compiles the PyTorch model: when PyTorch is what new indexes use. Where "auto"
-    picks the int8 model (CPUs without bfloat16 instructions) a compiled model would go unused."""
-    from rag.embedding.pytorch import choose_dtype
+    """Whether fetch compiles the PyTorch model: when PyTorch is what the index uses. Where "auto"
+    picks the int8 model (CPUs without matrix units) a compiled model would go unused."""
+    from rag.embedding import resolve_backend
 
-    if settings.embed_compiled == "off" or settings.embed_backend not in ("auto", "torch"):
-        return False
-    return settings.embed_backend == "torch" or choose_dtype(settings.embed_dtype) == "bfloat16"
+    return settings.embed_compiled == "auto" and resolve_backend(settings) == "torch"
 
 
 def _embedder(settings: Settings) -> Embedder:

@@ -14,6 +14,8 @@ from rag.embedding.onnx_artefact import (
     MODEL_FILE,
     RECIPE,
     RECORD_FILE,
+    SIGNED_WEIGHTS,
+    UNSIGNED_WEIGHTS,
     ArtefactRecord,
     ensure_onnx_int8,
     onnx_dir,
@@ -52,9 +54,27 @@ def test_auto_uses_the_onnx_model_only_when_its_agreement_passed(tmp_path: Path)
     assert resolve_backend(auto(models(tmp_path / "c", usable=None), embed_dtype="float32")) == "torch"
 
 
-def test_auto_keeps_torch_where_it_runs_bfloat16(tmp_path: Path) -> None:
-    """bfloat16 PyTorch is nearly as fast as int8 ONNX and agrees better with float32."""
+def test_auto_keeps_torch_where_it_is_asked_to_run_bfloat16(tmp_path: Path) -> None:
     assert resolve_backend(auto(models(tmp_path, usable=True), embed_dtype="bfloat16")) == "torch"
+
+
+@pytest.mark.parametrize(
+    ("capabilities", "expected"),
+    [
+        ({"avx512_bf16": True, "amx_bf16": True, "avx512_vnni": True}, "torch"),
+        ({"avx512_bf16": True, "avx512_vnni": True}, "onnx-int8"),
+        ({"avx2": True}, "onnx-int8"),
+    ],
+)
+def test_auto_picks_what_embeds_fastest_on_this_cpu(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capabilities: dict[str, bool], expected: str
+) -> None:
+    """PyTorch bfloat16 only on CPUs with matrix units (AMX); with AVX-512 bfloat16 alone, the
+    int8 model is faster (benchmarks/README.md)."""
+    import torch
+
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: capabilities, raising=False)
+    assert resolve_backend(auto(models(tmp_path, usable=True))) == expected
 
 
 def test_auto_keeps_torch_for_another_model_and_explicit_choices_win(tmp_path: Path) -> None:
@@ -98,30 +118,43 @@ def test_an_artefact_of_an_earlier_recipe_is_rebuilt(tmp_path: Path) -> None:
     assert f"recipe 1, now {RECIPE}" in (verify_artefact(artefact) or "")
 
 
-def test_fetch_builds_the_artefact_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    built: list[Path] = []
+def test_fetch_builds_the_artefact_once_for_this_kind_of_cpu(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
 
-    def build(model_dir: Path, models_dir: Path) -> ArtefactRecord:
+    built: list[str] = []
+
+    def build(model_dir: Path, models_dir: Path, weights: str) -> ArtefactRecord:
         artefact = onnx_dir(models_dir)
-        artefact.mkdir()
+        artefact.mkdir(exist_ok=True)
         for name in (MODEL_FILE, *COPIED_FILES):
             (artefact / name).write_text("{}", encoding="utf-8")
         record = ArtefactRecord(
-            file_sha256(artefact / MODEL_FILE), source_sha256(), 0.995, 0.98, 64, True, RECIPE
+            file_sha256(artefact / MODEL_FILE), source_sha256(), 0.995, 0.98, 64, True, RECIPE, weights
         )
         (artefact / RECORD_FILE).write_text(record.to_json(), encoding="utf-8")
-        built.append(model_dir)
+        built.append(weights)
         return record
 
     monkeypatch.setattr("rag.embedding.onnx_export.build_onnx_int8", build)
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx2": True}, raising=False)
     messages: list[str] = []
     folder = models(tmp_path, usable=None)
     assert ensure_onnx_int8(folder / MODEL_DIRNAME, folder, messages.append) == onnx_dir(folder)
     ensure_onnx_int8(folder / MODEL_DIRNAME, folder, messages.append)
-    assert built == [folder / MODEL_DIRNAME]
+    assert built == [UNSIGNED_WEIGHTS]
     assert messages[0] == "Building the int8 ONNX model (once, a few minutes)…"
     assert "mean cosine 0.9950 (min 0.9800)" in messages[1] and "usable" in messages[1]
     assert messages[2].endswith("is present and matches its recorded sha256")
+
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx512_vnni": True}, raising=False)
+    ensure_onnx_int8(folder / MODEL_DIRNAME, folder, messages.append)  # the folder moved to a VNNI CPU
+    assert built == [UNSIGNED_WEIGHTS, SIGNED_WEIGHTS]
+    assert (
+        messages[3].startswith("Rebuilding the int8 ONNX model")
+        and f"built for {UNSIGNED_WEIGHTS}" in messages[3]
+    )
 
 
 def test_auto_keeps_the_backend_an_existing_index_was_built_with(tmp_path: Path) -> None:

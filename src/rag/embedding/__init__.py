@@ -23,10 +23,11 @@ Backend = Literal["torch", "onnx-int8", "openai"]
 
 
 def resolve_backend(settings: Settings) -> Backend:
-    """The backend `load_embedder` will use. "auto" means the ONNX artefact when it is usable and
-    PyTorch would run float32; where PyTorch runs bfloat16 (CPUs with bfloat16 instructions) that
-    is as fast or faster (AMX CPU: 1.6x uncompiled, 2.8x compiled) and agrees better with float32
-    (benchmarks/README.md), so PyTorch stays.
+    """The backend `load_embedder` will use. "auto" means the ONNX artefact when it is usable, except
+    on CPUs with matrix units (AMX), where PyTorch in bfloat16 is faster (compiled: 2.8x the int8
+    model) and agrees better with float32. With AVX-512 bfloat16 but no AMX, the int8 model with
+    signed weights embeds 1.7x faster than compiled bfloat16 (benchmarks/README.md).
+    RAG_EMBED_DTYPE=bfloat16 asks for PyTorch in bfloat16, so it keeps PyTorch anywhere.
 
     The artefact is an export of the default model, so another RAG_EMBED_MODEL means PyTorch.
     An existing index keeps the backend it was built with: its vectors and the query's must come
@@ -41,9 +42,11 @@ def resolve_backend(settings: Settings) -> Backend:
         return "torch"
     if indexed == "onnx-int8":
         return "onnx-int8"
-    from rag.embedding.pytorch import choose_dtype
+    if settings.embed_dtype == "auto":
+        from rag.embedding import cpu
 
-    return "torch" if choose_dtype(settings.embed_dtype) == "bfloat16" else "onnx-int8"
+        return "torch" if cpu.has(cpu.MATRIX_UNITS) else "onnx-int8"
+    return "torch" if settings.embed_dtype == "bfloat16" else "onnx-int8"
 
 
 def _indexed_backend(settings: Settings) -> str | None:

@@ -12,13 +12,13 @@ from typing import Any, Literal
 
 import numpy as np
 
+from rag.embedding import cpu
 from rag.embedding.base import unit_rows, with_document_prompt
 from rag.errors import ModelError
 from rag.model_files import hub_reachable
 
 EmbedDtype = Literal["auto", "float32", "bfloat16"]
 DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus")  # the order encode_document tries
-BF16_CPU_FEATURES = ("avx512_bf16", "amx_bf16")
 
 
 class SentenceTransformerEmbedder:
@@ -78,10 +78,7 @@ def choose_dtype(dtype: EmbedDtype) -> Literal["float32", "bfloat16"]:
     """
     if dtype != "auto":
         return dtype
-    import torch
-
-    capabilities: dict[str, bool] = getattr(torch.cpu, "get_capabilities", dict)()  # recent torch only
-    return "bfloat16" if any(capabilities.get(f) for f in BF16_CPU_FEATURES) else "float32"
+    return "bfloat16" if cpu.has(cpu.BFLOAT16) else "float32"
 
 
 def _load(path: str, dtype: str, model_id: str) -> Any:
