@@ -234,7 +234,7 @@ def _print_answer_footer(answer: Answer) -> None:
 @app.command("status")
 def status_command(corpus: CorpusOption = None, index: IndexOption = None) -> None:
     """Model, documents, chunks, build time, and corpus files changed since the build."""
-    from rag.embedding import resolve_backend, torch_runs
+    from rag.embedding import int8_runs, resolve_backend, torch_runs
 
     with user_errors():
         settings = load_settings(corpus_dir=corpus, index_dir=index)
@@ -248,6 +248,8 @@ def status_command(corpus: CorpusOption = None, index: IndexOption = None) -> No
         console.print(f"Backend:   {_backend_status(settings, manifest.backend)}", highlight=False)
         if manifest.backend == "torch" and resolve_backend(settings) == "torch":
             console.print(f"PyTorch:   {torch_runs(settings)}", highlight=False)
+        if manifest.backend == "onnx-int8" and resolve_backend(settings) == "onnx-int8":
+            console.print(f"int8:      {int8_runs(settings)}", highlight=False)
         if manifest.source != "local":
             console.print(f"Embedded:  by the server at {manifest.source}", highlight=False)
         duplicates = sum(1 for f in manifest.files.values() if f.duplicate_of)

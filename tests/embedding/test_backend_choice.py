@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings
-from rag.embedding import load_embedder, resolve_backend
+from rag.embedding import cpu, load_embedder, resolve_backend
 from rag.embedding.onnx_artefact import (
     COPIED_FILES,
     MODEL_FILE,
@@ -59,21 +59,19 @@ def test_auto_keeps_torch_where_it_is_asked_to_run_bfloat16(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize(
-    ("capabilities", "expected"),
+    ("flags", "expected"),
     [
-        ({"avx512_bf16": True, "amx_bf16": True, "avx512_vnni": True}, "torch"),
-        ({"avx512_bf16": True, "avx512_vnni": True}, "onnx-int8"),
-        ({"avx2": True}, "onnx-int8"),
+        ({"avx2", "avx512_bf16", "avx512_vnni", "amx_bf16"}, "torch"),
+        ({"avx2", "avx512_bf16", "avx512_vnni"}, "onnx-int8"),
+        ({"avx2"}, "onnx-int8"),
     ],
 )
 def test_auto_picks_what_embeds_fastest_on_this_cpu(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capabilities: dict[str, bool], expected: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flags: set[str], expected: str
 ) -> None:
     """PyTorch bfloat16 only on CPUs with matrix units (AMX); with AVX-512 bfloat16 alone, the
     int8 model is faster (benchmarks/README.md)."""
-    import torch
-
-    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: capabilities, raising=False)
+    monkeypatch.setattr(cpu, "flags", lambda: frozenset(flags))
     assert resolve_backend(auto(models(tmp_path, usable=True))) == expected
 
 
@@ -121,8 +119,6 @@ def test_an_artefact_of_an_earlier_recipe_is_rebuilt(tmp_path: Path) -> None:
 def test_fetch_builds_the_artefact_once_for_this_kind_of_cpu(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import torch
-
     built: list[str] = []
 
     def build(model_dir: Path, models_dir: Path, weights: str) -> ArtefactRecord:
@@ -138,7 +134,7 @@ def test_fetch_builds_the_artefact_once_for_this_kind_of_cpu(
         return record
 
     monkeypatch.setattr("rag.embedding.onnx_export.build_onnx_int8", build)
-    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx2": True}, raising=False)
+    monkeypatch.setattr(cpu, "flags", lambda: frozenset({"avx2"}))
     messages: list[str] = []
     folder = models(tmp_path, usable=None)
     assert ensure_onnx_int8(folder / MODEL_DIRNAME, folder, messages.append) == onnx_dir(folder)
@@ -148,7 +144,7 @@ def test_fetch_builds_the_artefact_once_for_this_kind_of_cpu(
     assert "mean cosine 0.9950 (min 0.9800)" in messages[1] and "usable" in messages[1]
     assert messages[2].endswith("is present and matches its recorded sha256")
 
-    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx512_vnni": True}, raising=False)
+    monkeypatch.setattr(cpu, "flags", lambda: frozenset({"avx512_vnni"}))
     ensure_onnx_int8(folder / MODEL_DIRNAME, folder, messages.append)  # the folder moved to a VNNI CPU
     assert built == [UNSIGNED_WEIGHTS, SIGNED_WEIGHTS]
     assert (

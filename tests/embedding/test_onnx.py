@@ -7,14 +7,18 @@ questions; an index embedded by one backend is not searched with the other's que
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from rag import store
 from rag.answering import ExtractiveAnswerer
+from rag.cli import app
 from rag.config import Settings
-from rag.embedding import Embedder, load_embedder, resolve_backend, sentence_embedder
+from rag.embedding import Embedder, cpu, load_embedder, resolve_backend, sentence_embedder
 from rag.embedding.agreement import DOCUMENTS, QUERIES
 from rag.embedding.base import with_document_prompt
 from rag.embedding.onnx import OnnxEmbedder
@@ -71,6 +75,28 @@ def test_fetch_gave_the_model_the_int8_weights_this_cpu_multiplies_fastest() -> 
     assert kinds - {onnx.TensorProto.UINT8} == signed  # the embedding table's Gather is unsigned either way
 
 
+@pytest.mark.skipif(not cpu.CPUINFO.exists(), reason="CPU flags come from PyTorch without /proc/cpuinfo")
+def test_choosing_and_running_the_int8_model_never_imports_torch(tmp_path: Path) -> None:
+    """torch takes seconds and hundreds of MB to import; a chat on the int8 model does not need it."""
+    code = (
+        "import sys\n"
+        "from rag.config import Settings\n"
+        "from rag.embedding import cpu, load_embedder, resolve_backend\n"
+        f"resolve_backend(Settings(embed_backend='auto', embed_dtype='auto', index_dir={str(tmp_path)!r}))\n"
+        "load_embedder(Settings(embed_backend='onnx-int8')).encode_queries(['Wie betaalt de koffie?'])\n"
+        "print(sorted(cpu.flags() & set(cpu.BFLOAT16 + cpu.INT8_DOT_PRODUCTS)), 'torch' in sys.modules)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.split()[-1] == "False", run.stdout + run.stderr
+
+    import torch
+
+    capabilities = torch.cpu.get_capabilities()
+    for feature in (*cpu.BFLOAT16, *cpu.MATRIX_UNITS, *cpu.INT8_DOT_PRODUCTS):
+        if feature in capabilities:  # the names Linux and PyTorch share mean the same
+            assert (feature in cpu.flags()) == bool(capabilities[feature]), feature
+
+
 def test_tokens_are_sentence_transformers_tokens(onnx_embedder: Embedder, float32_embedder: Embedder) -> None:
     onnx = onnx_embedder.model  # type: ignore[attr-defined]
     torch_model = float32_embedder.model  # type: ignore[attr-defined]
@@ -94,7 +120,11 @@ def test_vectors_agree_with_float32_on_the_sample_corpus(
 
 
 def test_an_index_is_searched_only_with_its_own_backend(
-    tmp_path: Path, sample_retriever: Retriever, onnx_embedder: Embedder, embedder: Embedder
+    tmp_path: Path,
+    sample_retriever: Retriever,
+    onnx_embedder: Embedder,
+    embedder: Embedder,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     torch_settings = sample_retriever.settings
     with pytest.raises(IndexStoreError, match=r"set RAG_EMBED_BACKEND=torch or run `rag index --rebuild`"):
@@ -109,6 +139,13 @@ def test_an_index_is_searched_only_with_its_own_backend(
         IndexStoreError, match=r"set RAG_EMBED_BACKEND=onnx-int8 or run `rag index --rebuild`"
     ):
         Retriever.open(onnx_settings, embedder)
+
+    monkeypatch.setenv("RAG_EMBED_BACKEND", "onnx-int8")
+    status = CliRunner().invoke(
+        app, ["status", "--corpus", str(onnx_settings.corpus_dir), "--index", str(onnx_settings.index_dir)]
+    )
+    assert status.exit_code == 0, status.output
+    assert f"int8:      {weights_for_this_cpu()}, mean cosine 0.99" in status.output
 
 
 def test_extractive_answers_score_sentences_with_the_int8_model_and_quote_the_same_facts(

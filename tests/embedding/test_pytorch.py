@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.embedding import Embedder
+from rag.embedding import Embedder, cpu
 from rag.embedding.pytorch import choose_dtype
 
 pytestmark = pytest.mark.integration
@@ -77,14 +77,12 @@ def test_the_title_goes_into_the_document_prompt(embedder: Embedder) -> None:
 
 
 @pytest.mark.parametrize(
-    ("capabilities", "expected"),
-    [({"avx512_bf16": True}, "bfloat16"), ({"amx_bf16": True}, "bfloat16"), ({"avx2": True}, "float32")],
+    ("flags", "expected"),
+    [({"avx2", "avx512_bf16"}, "bfloat16"), ({"avx2", "amx_bf16"}, "bfloat16"), ({"avx2"}, "float32")],
 )
 def test_auto_dtype_is_bfloat16_only_with_bfloat16_instructions(
-    monkeypatch: pytest.MonkeyPatch, capabilities: dict[str, bool], expected: str
+    monkeypatch: pytest.MonkeyPatch, flags: set[str], expected: str
 ) -> None:
-    import torch
-
-    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: capabilities, raising=False)
+    monkeypatch.setattr(cpu, "flags", lambda: frozenset(flags))
     assert choose_dtype("auto") == expected
     assert choose_dtype("float32") == "float32"

@@ -114,6 +114,17 @@ def torch_runs(settings: Settings) -> str:
     return f"{dtype}, compiled for this CPU ({compiled_dir(settings.models_dir, dtype)})"
 
 
+def int8_runs(settings: Settings) -> str:
+    """What the int8 ONNX model is, for `rag status`: the weights fetch made for this CPU and how
+    closely they agree with float32."""
+    directory = onnx_dir(settings.models_dir)
+    record = read_record(directory)
+    if record is None:
+        return f"none in {directory}: `rag model fetch` builds it"
+    weights = record.target or "int8 weights"
+    return f"{weights}, mean cosine {record.mean_cosine:.4f} to float32 ({directory})"
+
+
 def sentence_embedder(settings: Settings, embedder: Embedder) -> Embedder:
     """The embedder that scores single sentences for extractive answers: with RAG_EMBED_BACKEND
     auto, the int8 ONNX model when `rag model fetch` built a usable one, else `embedder`. It drafts
