@@ -448,10 +448,11 @@ def test_sidebar_update_adds_new_files_while_the_old_index_stays_usable(
     shutil.copytree(sample[0], tmp_path / "corpus")
     shutil.copytree(sample[1], tmp_path / "index")
     (tmp_path / "corpus" / "inspraak.md").write_text(MALICIOUS, encoding="utf-8")
+    (tmp_path / "corpus" / "leeg.txt").write_bytes(b"")
     monkeypatch.setenv("RAG_CORPUS_DIR", str(tmp_path / "corpus"))
     monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
     at = start()
-    assert any("Bestanden anders dan in de index: 1." in w.value for w in at.sidebar.warning)
+    assert any("Bestanden anders dan in de index: 2." in w.value for w in at.sidebar.warning)
     settings = load_settings()
     old = resources.retriever(settings, embedder)  # what other sessions hold right now
 
@@ -459,6 +460,8 @@ def test_sidebar_update_adds_new_files_while_the_old_index_stays_usable(
 
     assert not at.exception
     assert any("1 toegevoegd" in s.value for s in at.sidebar.success)
+    assert "Overgeslagen: leeg.txt — het bestand is leeg" in texts_of(at.sidebar.warning)  # in Dutch
+    assert any("onleesbaar: leeg.txt (het bestand is leeg)" in m for m in texts_of(at.sidebar.markdown))
     assert any(m.value.startswith("**3** documenten") for m in at.sidebar.markdown)
     new = resources.retriever(settings, embedder)
     assert new is not old and len(new.index.documents) == 3

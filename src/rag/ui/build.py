@@ -113,7 +113,11 @@ def _summarise(report: IndexReport, texts: Texts, container: DeltaGenerator) -> 
                 "build_scan_unreadable", path=escape_markdown(path), packages=report.unread_scans[path]
             )
         else:
-            text = texts("build_skipped", path=escape_markdown(path), reason=escape_markdown(reason))
+            text = texts(
+                "build_skipped",
+                path=escape_markdown(path),
+                reason=escape_markdown(texts.read_failure(reason)),
+            )
         container.warning(text)
     for path, packages in report.unread_scans.items():
         if path not in report.failed:

@@ -157,7 +157,10 @@ def _render_stale(settings: Settings, manifest: Manifest, texts: Texts) -> None:
         for path in paths
     ]
     stale = len(rows)
-    rows += [(texts("stale_failed"), f"{path} ({reason})") for path, reason in manifest.failed.items()]
+    rows += [
+        (texts("stale_failed"), f"{path} ({texts.read_failure(reason)})")
+        for path, reason in manifest.failed.items()
+    ]
     rows += [
         (texts("stale_partly_read"), path) for path in manifest.unread_scans if path not in manifest.failed
     ]

@@ -6,6 +6,7 @@ Values are Markdown where Streamlit renders Markdown, and `str.format` templates
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -267,6 +268,64 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+# Why a file could not be read, as the loaders, OCR and the index build word it (English: it is also
+# what `rag index` prints and what the index keeps), and how the Dutch interface says it. The parts
+# in brackets that come from a library (its error message) stay as they are.
+READ_FAILURES_NL: tuple[tuple[str, str], ...] = (
+    (
+        r"is outside the corpus folder (.+): only files in that folder are read",
+        r"staat buiten de documentenmap \1: alleen bestanden in die map worden gelezen",
+    ),
+    (r"cannot be read \((.*)\)", r"kan niet worden geopend (\1)"),
+    (r"could not be read \((.*)\)", r"kon niet worden gelezen (\1)"),
+    (r"the file is empty", "het bestand is leeg"),
+    (r"unsupported file type '(.*)'", r"bestandstype '\1' wordt niet ondersteund"),
+    (r"contains no text", "bevat geen tekst"),
+    (r"no text to index", "bevat geen tekst om te doorzoeken"),
+    (r"binary file, not text", "binair bestand, geen tekst"),
+    (r"binary file, not HTML", "binair bestand, geen HTML"),
+    (r"text encoding could not be recognised", "de tekencodering is niet herkend"),
+    (r"the PDF is password-protected", "de PDF is met een wachtwoord beveiligd"),
+    (r"damaged or unreadable (PDF|DOCX) \((.*)\)", r"beschadigd of onleesbaar \1-bestand (\2)"),
+    (r"damaged or unreadable image \((.*)\)", r"beschadigde of onleesbare afbeelding (\1)"),
+    (r"the PDF has no extractable text", "de PDF bevat geen tekst die gelezen kan worden"),
+    (
+        r"the PDF has no extractable text: OCR is off \(RAG_OCR=off\)",
+        "de PDF bevat geen tekst die gelezen kan worden: tekstherkenning (OCR) staat uit (RAG_OCR=off)",
+    ),
+    (
+        r"an image, and OCR is off \(RAG_OCR=off\)",
+        "een afbeelding, en tekstherkenning (OCR) staat uit (RAG_OCR=off)",
+    ),
+    (
+        r"scanned, but no text was recognised on it \(blank pages\?\)",
+        "gescand, maar er is geen tekst op herkend (lege pagina's?)",
+    ),
+    (
+        r"scanned, but no text was recognised on it \(a blank page\?\)",
+        "gescand, maar er is geen tekst op herkend (een lege pagina?)",
+    ),
+    (r"OCR failed on page (\d+) \((.*)\)", r"tekstherkenning mislukte op pagina \1 (\2)"),
+    (
+        r"OCR of page (\d+) took over (\d+) s \(a damaged scan\?\)",
+        r"tekstherkenning van pagina \1 duurde langer dan \2 s (een beschadigde scan?)",
+    ),
+    (
+        r"has (\d+) scanned pages, more than RAG_OCR_MAX_PAGES \((\d+)\): raise that limit to index it "
+        r"\(OCR takes one to three seconds per page\)",
+        r"heeft \1 gescande pagina's, meer dan RAG_OCR_MAX_PAGES (\2): verhoog die grens om het te "
+        r"doorzoeken (tekstherkenning kost één tot drie seconden per pagina)",
+    ),
+    (
+        r"is (.+) MB, over the limit of (.+) MB \(RAG_MAX_FILE_MB\): split it into smaller files, or raise "
+        r"RAG_MAX_FILE_MB if you can wait for the embedding \(hours per 20 MB of text\)",
+        r"is \1 MB, meer dan de grens van \2 MB (RAG_MAX_FILE_MB): splits het in kleinere bestanden, of "
+        r"verhoog RAG_MAX_FILE_MB als je op het inlezen kunt wachten (uren per 20 MB tekst)",
+    ),
+)
+_READ_FAILURES_NL = [(re.compile(pattern), dutch) for pattern, dutch in READ_FAILURES_NL]
+
+
 class Texts:
     """`texts("key", name=value)`: the string for the interface language, formatted."""
 
@@ -277,3 +336,13 @@ class Texts:
     def __call__(self, key: str, **values: Any) -> str:
         text = self._table[key]
         return text.format(**values) if values else text
+
+    def read_failure(self, reason: str) -> str:
+        """Why a file could not be read, in the interface language (a reason not in the table as
+        it is: a new loader message shows in English rather than not at all)."""
+        if self.language != "nl":
+            return reason
+        for pattern, dutch in _READ_FAILURES_NL:
+            if match := pattern.fullmatch(reason):
+                return match.expand(dutch)
+        return reason
