@@ -245,10 +245,11 @@ def status_command(corpus: CorpusOption = None, index: IndexOption = None) -> No
             f"Index:     {settings.index_dir} (format {manifest.format_version}, {manifest.index_type})"
         )
         console.print(f"Model:     {manifest.model} ({manifest.dimension} dimensions)")
-        console.print(f"Backend:   {_backend_status(settings, manifest.backend)}", highlight=False)
-        if manifest.backend == "torch" and resolve_backend(settings) == "torch":
+        in_use = resolve_backend(settings)
+        console.print(f"Backend:   {_backend_status(settings, in_use, manifest.backend)}", highlight=False)
+        if manifest.backend == in_use == "torch":
             console.print(f"PyTorch:   {torch_runs(settings)}", highlight=False)
-        if manifest.backend == "onnx-int8" and resolve_backend(settings) == "onnx-int8":
+        if manifest.backend == in_use == "onnx-int8":
             console.print(f"int8:      {int8_runs(settings)}", highlight=False)
         if manifest.source != "local":
             console.print(f"Embedded:  by the server at {manifest.source}", highlight=False)
@@ -282,11 +283,8 @@ def status_command(corpus: CorpusOption = None, index: IndexOption = None) -> No
             )
 
 
-def _backend_status(settings: Settings, indexed: str) -> str:
+def _backend_status(settings: Settings, in_use: str, indexed: str) -> str:
     """The backend queries would use now, and whether it is the one the index was embedded with."""
-    from rag.embedding import resolve_backend
-
-    in_use = resolve_backend(settings)
     if in_use == indexed:
         return f"{in_use} (RAG_EMBED_BACKEND={settings.embed_backend})"
     return (
