@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
-import streamlit.components.v1 as components
 from streamlit.delta_generator import DeltaGenerator
 
 from rag.types import Answer, Document
@@ -58,8 +57,8 @@ if (newest) newest.scrollIntoView({block: "start"});
 
 
 def scroll_to_newest_question() -> None:
-    """Our own script (no document text in it), in a frame of no height."""
-    components.html(_SCROLL_TO_NEWEST_QUESTION, height=0)
+    """Our own script (no document text in it), in a frame as high as its content: none."""
+    st.iframe(_SCROLL_TO_NEWEST_QUESTION, height="content")
 
 
 def render_history(messages: list[dict[str, Any]], texts: Texts) -> None:
