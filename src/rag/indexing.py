@@ -235,7 +235,7 @@ def _previous_store(
     if not store.exists(settings.index_dir):
         return None, None
     if rebuild:
-        return None, "full rebuild requested"
+        return None, "asked for"
     try:
         previous = store.load(settings.index_dir)
     except IndexStoreError as error:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -35,6 +36,10 @@ class _Extracted(NamedTuple):
     page_starts: tuple[int, ...] = ()
     ocr_pages: tuple[int, ...] = ()  # 1-based
 
+
+# pypdf logs what it repairs or gives up on ("EOF marker not found") without naming the file; a
+# damaged PDF becomes a DocumentError with that file and the reason, so its log lines are noise.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 _MAX_TITLE = 120
 _MAX_NONPRINTABLE = 0.05  # share of control characters above which decoded text is "binary"

@@ -203,3 +203,13 @@ def test_fields_further_down_the_document_can_still_be_the_answer() -> None:
         [Hit(1, 1.0, chunk)]
     )
     assert any("Paspoort: 77,85 euro" in s.text for s in candidates)
+
+
+def test_a_short_sentence_that_states_the_figure_asked_for_is_quoted() -> None:
+    page = (
+        "De wijkraad besprak op 3 maart het plan voor buurtcafé De Brug en de coöperatie. "
+        "Het budget is € 12.000. Zo kan het."
+    )
+    text = answer_from_page(page, "Wat is het budget voor buurtcafé De Brug?")
+    assert "Het budget is € 12.000." in text
+    assert "Zo kan het." not in text  # short and states nothing

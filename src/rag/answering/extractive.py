@@ -23,7 +23,9 @@ from rag.embedding import Embedder
 from rag.language import detect_language
 from rag.types import Document, Hit, Language
 
-_MIN_SENTENCE_CHARS = 25  # shorter "sentences" are headings or fragments, not answers
+_MIN_SENTENCE_CHARS = 25  # shorter "sentences" are headings or fragments, not answers …
+# … except a short sentence of three words or more that states a figure: "Het budget is € 12.000."
+_STATES_A_FIGURE = re.compile(r"^(?=.*\d)\S+(?:\s+\S+){2,}[.!?]$")
 _MAX_SENTENCES = 4  # best-scoring sentences chosen, before enumerations and continuations
 _MAX_QUOTED = 8  # sentences in the whole answer
 _MARGIN = 0.1  # keep sentences scoring within this of the best one
@@ -110,14 +112,19 @@ class ExtractiveAnswerer:
 
     def candidates(self, passages: list[Hit]) -> list[Sentence]:
         """Every sentence long enough to answer of the passages close to the best one, each text
-        once (first passage); a field ("Leeftijd: 36") is short but says something."""
+        once (first passage); a field ("Leeftijd: 36") or a figure ("De termijn is 6 weken.") is
+        short but says something."""
         seen: set[str] = set()
         found = []
         for n, hit in _close_to_best(passages, self.passage_gap):
             for position, text in enumerate(self._sentences(hit)):
-                if (len(text) >= _MIN_SENTENCE_CHARS or _FIELD.match(text) or _LEAD_IN.match(text)) and (
-                    text not in seen
-                ):
+                says_something = (
+                    len(text) >= _MIN_SENTENCE_CHARS
+                    or _FIELD.match(text)
+                    or _LEAD_IN.match(text)
+                    or _STATES_A_FIGURE.match(text)
+                )
+                if says_something and text not in seen:
                     seen.add(text)
                     found.append(Sentence(n, position, text, hit.chunk.title))
         return found
