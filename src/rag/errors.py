@@ -4,6 +4,66 @@ Everything else is a bug and may surface as a traceback; these become plain mess
 and the chat.
 """
 
+import re
+from string import Formatter
+
+# Why a file could not be read, one entry per case: its English wording (what `rag index` prints
+# and the index keeps), the values it names in braces. The Dutch interface words the same cases
+# (`ui/texts.py`), and reads a kept reason back into its case and values (`read_failure_case`).
+READ_FAILURES: dict[str, str] = {
+    "outside_corpus": "is outside the corpus folder {folder}: only files in that folder are read",
+    "cannot_open": "cannot be read ({detail})",
+    "crashed": "could not be read ({detail})",
+    "empty": "the file is empty",
+    "unsupported_type": "unsupported file type '{suffix}'",
+    "no_text": "contains no text",
+    "nothing_to_index": "no text to index",
+    "binary": "binary file, not text",
+    "binary_html": "binary file, not HTML",
+    "unknown_encoding": "text encoding could not be recognised",
+    "password": "the PDF is password-protected",
+    "damaged_pdf": "damaged or unreadable PDF ({detail})",
+    "damaged_docx": "damaged or unreadable DOCX ({detail})",
+    "damaged_image": "damaged or unreadable image ({detail})",
+    "pdf_without_text": "the PDF has no extractable text",
+    "pdf_without_text_ocr_off": "the PDF has no extractable text: OCR is off (RAG_OCR=off)",
+    "image_ocr_off": "an image, and OCR is off (RAG_OCR=off)",
+    "blank_scans": "scanned, but no text was recognised on it (blank pages?)",
+    "blank_scan": "scanned, but no text was recognised on it (a blank page?)",
+    "ocr_failed": "OCR failed on page {page} ({detail})",
+    "ocr_timeout": "OCR of page {page} took over {seconds} s (a damaged scan?)",
+    "too_many_scans": "has {pages} scanned pages, more than RAG_OCR_MAX_PAGES ({limit}): raise that "
+    "limit to index it (OCR takes one to three seconds per page)",
+    "too_large": "is {size} MB, over the limit of {limit} MB (RAG_MAX_FILE_MB): split it into smaller "
+    "files, or raise RAG_MAX_FILE_MB if you can wait for the embedding (hours per 20 MB of text)",
+    "scan_unreadable": "scanned, not readable: install {packages} (apt) to index it",
+}
+
+
+def read_failure(case: str, **values: object) -> str:
+    """The English reason for `case` of READ_FAILURES, with its values filled in."""
+    return READ_FAILURES[case].format(**values)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = [
+        re.escape(literal) + (f"(?P<{name}>.*?)" if name else "")
+        for literal, name, _, _ in Formatter().parse(template)
+    ]
+    return re.compile("".join(parts), re.DOTALL)
+
+
+_READ_FAILURE_PATTERNS = {case: _pattern(template) for case, template in READ_FAILURES.items()}
+
+
+def read_failure_case(reason: str) -> tuple[str, dict[str, str]] | None:
+    """The case and values of a reason worded by `read_failure` (as an index keeps it), or None
+    for a reason worded otherwise (an index built by an older version)."""
+    for case, pattern in _READ_FAILURE_PATTERNS.items():
+        if match := pattern.fullmatch(reason):
+            return case, match.groupdict()
+    return None
+
 
 class RagError(Exception):
     """Base class: the message is shown to the user as is."""
@@ -14,12 +74,14 @@ class ConfigError(RagError):
 
 
 class DocumentError(RagError):
-    """One file could not be read; the index build skips it and reports the reason."""
+    """One file could not be read; the index build skips it and reports the reason: `case` of
+    READ_FAILURES, worded with `values`."""
 
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
+    def __init__(self, path: str, case: str, **values: object) -> None:
         self.path = path
-        self.reason = reason
+        self.case = case
+        self.reason = read_failure(case, **values)
+        super().__init__(f"{path}: {self.reason}")
 
 
 class ScanUnreadableError(DocumentError):
@@ -30,7 +92,7 @@ class ScanUnreadableError(DocumentError):
     """
 
     def __init__(self, path: str, packages: str) -> None:
-        super().__init__(path, f"scanned, not readable: install {packages} (apt) to index it")
+        super().__init__(path, "scan_unreadable", packages=packages)
         self.packages = packages
 
 

@@ -33,6 +33,7 @@ from rag.errors import (
     IndexBusyError,
     IndexStoreError,
     ScanUnreadableError,
+    read_failure,
 )
 from rag.hashing import file_sha256
 from rag.loaders import SUPPORTED_TYPES, discover, load_document
@@ -306,11 +307,11 @@ def _read_and_chunk(
                 continue
             doc_chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
             if not doc_chunks:
-                raise DocumentError(rel, "no text to index")
+                raise DocumentError(rel, "nothing_to_index")
         except DocumentError as error:
             report.failed[rel] = error.reason
         except Exception as error:  # noqa: BLE001 - one broken document must never stop the build
-            report.failed[rel] = f"could not be read ({type(error).__name__}: {error})"
+            report.failed[rel] = read_failure("crashed", detail=f"{type(error).__name__}: {error}")
         else:
             originals[doc.sha256] = rel
             documents[rel] = doc
@@ -337,12 +338,7 @@ def _load(path: Path, rel: str, corpus_dir: Path, ocr: Ocr | None, report: Index
 def _check_size(path: Path, rel: str, limit_mb: float) -> None:
     size_mb = path.stat().st_size / 2**20
     if size_mb > limit_mb:
-        raise DocumentError(
-            rel,
-            f"is {size_mb:,.1f} MB, over the limit of {limit_mb:g} MB (RAG_MAX_FILE_MB): split it into "
-            "smaller files, or raise RAG_MAX_FILE_MB if you can wait for the embedding "
-            "(hours per 20 MB of text)",
-        )
+        raise DocumentError(rel, "too_large", size=f"{size_mb:,.1f}", limit=f"{limit_mb:g}")
 
 
 def _embed(embedder: Embedder, chunks: list[Chunk], progress: Progress | None) -> np.ndarray:

@@ -90,16 +90,14 @@ def load_document(path: Path, corpus_dir: Path, ocr: Ocr | None = None) -> Docum
     elsewhere is added (and how `rag eval` stages several folders as one).
     """
     if not Path(os.path.normpath(path)).is_relative_to(os.path.normpath(corpus_dir)):
-        raise DocumentError(
-            path.as_posix(), f"is outside the corpus folder {corpus_dir}: only files in that folder are read"
-        )
+        raise DocumentError(path.as_posix(), "outside_corpus", folder=corpus_dir)
     relative = path.relative_to(corpus_dir).as_posix()
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise DocumentError(relative, f"cannot be read ({error.strerror})") from None
+        raise DocumentError(relative, "cannot_open", detail=error.strerror) from None
     if not data.strip():
-        raise DocumentError(relative, "the file is empty")
+        raise DocumentError(relative, "empty")
 
     sha256 = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
@@ -110,9 +108,9 @@ def load_document(path: Path, corpus_dir: Path, ocr: Ocr | None = None) -> Docum
     elif suffix in _READERS:
         extracted = _READERS[suffix](data, relative)
     else:
-        raise DocumentError(relative, f"unsupported file type '{path.suffix}'")
+        raise DocumentError(relative, "unsupported_type", suffix=path.suffix)
     if not extracted.text.strip():
-        raise DocumentError(relative, "contains no text")
+        raise DocumentError(relative, "no_text")
     return Document(
         path=relative,
         title=extracted.title or _fallback_title(extracted.text, path),
@@ -137,16 +135,16 @@ def _decode_text(data: bytes, relative: str) -> str:
     if data.startswith(_UTF16_BOMS):
         text = _try_decode(data, "utf-16")
     elif b"\x00" in data:
-        raise DocumentError(relative, "binary file, not text")
+        raise DocumentError(relative, "binary")
     else:
         text = _try_decode(data, "utf-8-sig") or _try_decode(data, "cp1252")
     if text is None:
         best = from_bytes(data).best()
         if best is None:
-            raise DocumentError(relative, "text encoding could not be recognised")
+            raise DocumentError(relative, "unknown_encoding")
         text = str(best)
     if _looks_binary(text):
-        raise DocumentError(relative, "binary file, not text")
+        raise DocumentError(relative, "binary")
     return text
 
 
@@ -207,7 +205,7 @@ def _clean(text: str) -> str:
 
 def _read_html(data: bytes, relative: str) -> _Extracted:
     if b"\x00" in data and not data.startswith(_UTF16_BOMS):
-        raise DocumentError(relative, "binary file, not HTML")
+        raise DocumentError(relative, "binary_html")
     soup = BeautifulSoup(data, "html.parser")  # reads <meta charset> itself
     h1 = soup.find("h1")
     title = _clean(h1.get_text()) if h1 else ""
@@ -257,7 +255,7 @@ def _read_pdf(data: bytes, relative: str, sha256: str, ocr: Ocr | None) -> _Extr
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
-            raise DocumentError(relative, "the PDF is password-protected")
+            raise DocumentError(relative, "password")
         pages = [(page.extract_text() or "").strip() for page in reader.pages]
         title = _clean((reader.metadata.title or "") if reader.metadata else "")
         for page, level, heading in _pdf_outline(reader):
@@ -265,16 +263,15 @@ def _read_pdf(data: bytes, relative: str, sha256: str, ocr: Ocr | None) -> _Extr
     except DocumentError:
         raise
     except Exception as error:  # noqa: BLE001 - pypdf raises many exception types on damaged files
-        raise DocumentError(relative, f"damaged or unreadable PDF ({error})") from None
+        raise DocumentError(relative, "damaged_pdf", detail=error) from None
     without_text = [i for i, text in enumerate(pages) if sum(map(str.isalnum, text)) < _MIN_PAGE_TEXT]
     recognised = ocr.read_pdf(data, sha256, relative, without_text) if ocr and without_text else {}
     for index, text in recognised.items():
         pages[index] = text
     if not any(pages):
         if recognised:
-            raise DocumentError(relative, "scanned, but no text was recognised on it (blank pages?)")
-        hint = "" if ocr else ": OCR is off (RAG_OCR=off)"
-        raise DocumentError(relative, f"the PDF has no extractable text{hint}")
+            raise DocumentError(relative, "blank_scans")
+        raise DocumentError(relative, "pdf_without_text" if ocr else "pdf_without_text_ocr_off")
     text, starts = _join_pages(pages)
     return _Extracted(text, title, starts, tuple(sorted(i + 1 for i in recognised)))
 
@@ -311,10 +308,10 @@ def _mark_heading(page: str, level: int, heading: str) -> str:
 def _read_image(data: bytes, relative: str, sha256: str, ocr: Ocr | None) -> _Extracted:
     """A scan or photo of text: each page (TIFFs may hold several) recognised, like a PDF's."""
     if ocr is None:
-        raise DocumentError(relative, "an image, and OCR is off (RAG_OCR=off)")
+        raise DocumentError(relative, "image_ocr_off")
     pages = [text.strip() for text in ocr.read_image(data, sha256, relative)]
     if not any(pages):
-        raise DocumentError(relative, "scanned, but no text was recognised on it (a blank page?)")
+        raise DocumentError(relative, "blank_scan")
     text, starts = _join_pages(pages)
     return _Extracted(text, "", starts, tuple(range(1, len(pages) + 1)))
 
@@ -337,7 +334,7 @@ def _read_docx(data: bytes, relative: str) -> _Extracted:
         text, title = _docx_text(document)
         core_title = document.core_properties.title or ""
     except Exception as error:  # noqa: BLE001 - python-docx/zipfile/lxml raise many types on broken files
-        raise DocumentError(relative, f"damaged or unreadable DOCX ({error})") from None
+        raise DocumentError(relative, "damaged_docx", detail=error) from None
     return _Extracted(text, title or _clean(core_title))
 
 

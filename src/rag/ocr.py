@@ -100,7 +100,7 @@ class Ocr:
                 scanned = [index for index in candidates if _has_image(pdf[index])]
                 return self._read_pages(relative, sha256, scanned, lambda index: _render(pdf[index]))
         except pdfium.PdfiumError as error:
-            raise DocumentError(relative, f"damaged or unreadable PDF ({error})") from None
+            raise DocumentError(relative, "damaged_pdf", detail=error) from None
 
     def read_image(self, data: bytes, sha256: str, relative: str) -> list[str]:
         """Recognised text of each page of an image file (a TIFF may hold many)."""
@@ -108,14 +108,14 @@ class Ocr:
             image = Image.open(io.BytesIO(data))
             count = getattr(image, "n_frames", 1)
         except (OSError, ValueError, Image.DecompressionBombError) as error:
-            raise DocumentError(relative, f"damaged or unreadable image ({error})") from None
+            raise DocumentError(relative, "damaged_image", detail=error) from None
 
         def frame(index: int) -> tuple[Image.Image, int | None]:
             try:
                 image.seek(index)
                 page = ImageOps.exif_transpose(image)  # phone photos: upright as the camera held it
             except (OSError, ValueError, EOFError, Image.DecompressionBombError) as error:
-                raise DocumentError(relative, f"damaged or unreadable image ({error})") from None
+                raise DocumentError(relative, "damaged_image", detail=error) from None
             return _fit(page, _image_dpi(image))
 
         texts = self._read_pages(relative, sha256, list(range(count)), frame)
@@ -125,11 +125,7 @@ class Ocr:
         if not pages:
             return {}
         if len(pages) > self.max_pages:
-            raise DocumentError(
-                relative,
-                f"has {len(pages)} scanned pages, more than RAG_OCR_MAX_PAGES ({self.max_pages}): "
-                "raise that limit to index it (OCR takes one to three seconds per page)",
-            )
+            raise DocumentError(relative, "too_many_scans", pages=len(pages), limit=self.max_pages)
         known = self._cached(sha256)
         if any(page not in known for page in pages) and self.missing_packages():
             raise ScanUnreadableError(relative, self.missing_packages())
@@ -162,7 +158,7 @@ class Ocr:
         done = _tesseract(gray, dpi, ["-l", self.languages, "--psm", "3", "tsv"], relative, page)
         if done.returncode:
             detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
-            raise DocumentError(relative, f"OCR failed on page {page + 1} ({detail[0]})")
+            raise DocumentError(relative, "ocr_failed", page=page + 1, detail=detail[0])
         return _parse_tsv(done.stdout.decode("utf-8", "replace"))
 
     def _orientation(self, gray: Image.Image, dpi: int | None, relative: str, page: int) -> int:
@@ -248,9 +244,7 @@ def _tesseract(
             env=_environment(),
         )
     except subprocess.TimeoutExpired:
-        raise DocumentError(
-            relative, f"OCR of page {page + 1} took over {_PAGE_TIMEOUT} s (a damaged scan?)"
-        ) from None
+        raise DocumentError(relative, "ocr_timeout", page=page + 1, seconds=_PAGE_TIMEOUT) from None
 
 
 def _parse_tsv(tsv: str) -> _Reading:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from string import Formatter
 
 import pytest
 
-from rag.errors import DocumentError
+from rag.errors import READ_FAILURES, DocumentError, read_failure, read_failure_case
 from rag.loaders import load_document
-from rag.ui.texts import TEXTS, Texts
+from rag.ui.texts import READ_FAILURES_NL, TEXTS, Texts
 from tests.files import write_broken_files, write_encrypted_pdf, write_pdf
 
 pytestmark = pytest.mark.unit
@@ -22,7 +23,7 @@ def test_both_languages_have_every_text() -> None:
 
 def test_every_reason_a_broken_file_is_given_reads_in_dutch(tmp_path: Path) -> None:
     """The reasons come from the loaders in English (what `rag index` prints); the Dutch interface
-    shows them in Dutch."""
+    shows them in Dutch, each as its own case."""
     write_broken_files(tmp_path)
     write_encrypted_pdf(tmp_path / "beveiligd.pdf", "Verslag van de wijkraad.")
     write_pdf(tmp_path / "zonder-tekst.pdf", [""])  # a page without a text layer, OCR off
@@ -36,3 +37,29 @@ def test_every_reason_a_broken_file_is_given_reads_in_dutch(tmp_path: Path) -> N
         zip(reasons, dutch, strict=True)
     )
     assert [Texts("en").read_failure(reason) for reason in reasons] == reasons
+
+
+def _values(template: str) -> list[str]:
+    return [name for _, name, _, _ in Formatter().parse(template) if name]
+
+
+def test_every_read_failure_has_a_dutch_wording_naming_the_same_values() -> None:
+    assert READ_FAILURES_NL.keys() == READ_FAILURES.keys()
+    for case, english in READ_FAILURES.items():
+        assert set(_values(READ_FAILURES_NL[case])) == set(_values(english)), case
+
+
+def test_every_kept_reason_is_read_back_as_its_own_case_and_shown_in_dutch() -> None:
+    """An index keeps the English reason; the sidebar of a later session words it in Dutch, so no
+    two cases may read alike, and a library's message (the last value) survives as it is."""
+    for case, template in READ_FAILURES.items():
+        names = _values(template)
+        values = {name: str(12 + i) for i, name in enumerate(names)}
+        if names:
+            values[names[-1]] = "Stream has ended (at: byte 12)"
+        reason = read_failure(case, **values)
+        assert read_failure_case(reason) == (case, values)
+        dutch = Texts("nl").read_failure(reason)
+        assert dutch == READ_FAILURES_NL[case].format(**values) != reason
+        assert all(value in dutch for value in values.values())
+    assert Texts("nl").read_failure("a reason an older version gave") == "a reason an older version gave"

@@ -6,8 +6,9 @@ Values are Markdown where Streamlit renders Markdown, and `str.format` templates
 
 from __future__ import annotations
 
-import re
 from typing import Any
+
+from rag.errors import read_failure_case
 
 TEXTS: dict[str, dict[str, str]] = {
     "nl": {
@@ -268,62 +269,37 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-# Why a file could not be read, as the loaders, OCR and the index build word it (English: it is also
-# what `rag index` prints and what the index keeps), and how the Dutch interface says it. The parts
-# in brackets that come from a library (its error message) stay as they are.
-READ_FAILURES_NL: tuple[tuple[str, str], ...] = (
-    (
-        r"is outside the corpus folder (.+): only files in that folder are read",
-        r"staat buiten de documentenmap \1: alleen bestanden in die map worden gelezen",
-    ),
-    (r"cannot be read \((.*)\)", r"kan niet worden geopend (\1)"),
-    (r"could not be read \((.*)\)", r"kon niet worden gelezen (\1)"),
-    (r"the file is empty", "het bestand is leeg"),
-    (r"unsupported file type '(.*)'", r"bestandstype '\1' wordt niet ondersteund"),
-    (r"contains no text", "bevat geen tekst"),
-    (r"no text to index", "bevat geen tekst om te doorzoeken"),
-    (r"binary file, not text", "binair bestand, geen tekst"),
-    (r"binary file, not HTML", "binair bestand, geen HTML"),
-    (r"text encoding could not be recognised", "de tekencodering is niet herkend"),
-    (r"the PDF is password-protected", "de PDF is met een wachtwoord beveiligd"),
-    (r"damaged or unreadable (PDF|DOCX) \((.*)\)", r"beschadigd of onleesbaar \1-bestand (\2)"),
-    (r"damaged or unreadable image \((.*)\)", r"beschadigde of onleesbare afbeelding (\1)"),
-    (r"the PDF has no extractable text", "de PDF bevat geen tekst die gelezen kan worden"),
-    (
-        r"the PDF has no extractable text: OCR is off \(RAG_OCR=off\)",
-        "de PDF bevat geen tekst die gelezen kan worden: tekstherkenning (OCR) staat uit (RAG_OCR=off)",
-    ),
-    (
-        r"an image, and OCR is off \(RAG_OCR=off\)",
-        "een afbeelding, en tekstherkenning (OCR) staat uit (RAG_OCR=off)",
-    ),
-    (
-        r"scanned, but no text was recognised on it \(blank pages\?\)",
-        "gescand, maar er is geen tekst op herkend (lege pagina's?)",
-    ),
-    (
-        r"scanned, but no text was recognised on it \(a blank page\?\)",
-        "gescand, maar er is geen tekst op herkend (een lege pagina?)",
-    ),
-    (r"OCR failed on page (\d+) \((.*)\)", r"tekstherkenning mislukte op pagina \1 (\2)"),
-    (
-        r"OCR of page (\d+) took over (\d+) s \(a damaged scan\?\)",
-        r"tekstherkenning van pagina \1 duurde langer dan \2 s (een beschadigde scan?)",
-    ),
-    (
-        r"has (\d+) scanned pages, more than RAG_OCR_MAX_PAGES \((\d+)\): raise that limit to index it "
-        r"\(OCR takes one to three seconds per page\)",
-        r"heeft \1 gescande pagina's, meer dan RAG_OCR_MAX_PAGES (\2): verhoog die grens om het te "
-        r"doorzoeken (tekstherkenning kost één tot drie seconden per pagina)",
-    ),
-    (
-        r"is (.+) MB, over the limit of (.+) MB \(RAG_MAX_FILE_MB\): split it into smaller files, or raise "
-        r"RAG_MAX_FILE_MB if you can wait for the embedding \(hours per 20 MB of text\)",
-        r"is \1 MB, meer dan de grens van \2 MB (RAG_MAX_FILE_MB): splits het in kleinere bestanden, of "
-        r"verhoog RAG_MAX_FILE_MB als je op het inlezen kunt wachten (uren per 20 MB tekst)",
-    ),
-)
-_READ_FAILURES_NL = [(re.compile(pattern), dutch) for pattern, dutch in READ_FAILURES_NL]
+# Why a file could not be read (`rag.errors.READ_FAILURES`: the same cases and values), as the
+# Dutch interface says it. A value from a library (its error message) stays as it is.
+READ_FAILURES_NL: dict[str, str] = {
+    "outside_corpus": "staat buiten de documentenmap {folder}: alleen bestanden in die map worden gelezen",
+    "cannot_open": "kan niet worden geopend ({detail})",
+    "crashed": "kon niet worden gelezen ({detail})",
+    "empty": "het bestand is leeg",
+    "unsupported_type": "bestandstype '{suffix}' wordt niet ondersteund",
+    "no_text": "bevat geen tekst",
+    "nothing_to_index": "bevat geen tekst om te doorzoeken",
+    "binary": "binair bestand, geen tekst",
+    "binary_html": "binair bestand, geen HTML",
+    "unknown_encoding": "de tekencodering is niet herkend",
+    "password": "de PDF is met een wachtwoord beveiligd",
+    "damaged_pdf": "beschadigd of onleesbaar PDF-bestand ({detail})",
+    "damaged_docx": "beschadigd of onleesbaar DOCX-bestand ({detail})",
+    "damaged_image": "beschadigde of onleesbare afbeelding ({detail})",
+    "pdf_without_text": "de PDF bevat geen tekst die gelezen kan worden",
+    "pdf_without_text_ocr_off": "de PDF bevat geen tekst die gelezen kan worden: tekstherkenning (OCR) "
+    "staat uit (RAG_OCR=off)",
+    "image_ocr_off": "een afbeelding, en tekstherkenning (OCR) staat uit (RAG_OCR=off)",
+    "blank_scans": "gescand, maar er is geen tekst op herkend (lege pagina's?)",
+    "blank_scan": "gescand, maar er is geen tekst op herkend (een lege pagina?)",
+    "ocr_failed": "tekstherkenning mislukte op pagina {page} ({detail})",
+    "ocr_timeout": "tekstherkenning van pagina {page} duurde langer dan {seconds} s (een beschadigde scan?)",
+    "too_many_scans": "heeft {pages} gescande pagina's, meer dan RAG_OCR_MAX_PAGES ({limit}): verhoog die "
+    "grens om het te doorzoeken (tekstherkenning kost één tot drie seconden per pagina)",
+    "too_large": "is {size} MB, meer dan de grens van {limit} MB (RAG_MAX_FILE_MB): splits het in kleinere "
+    "bestanden, of verhoog RAG_MAX_FILE_MB als je op het inlezen kunt wachten (uren per 20 MB tekst)",
+    "scan_unreadable": "gescand, niet leesbaar: installeer {packages} (apt) om het te doorzoeken",
+}
 
 
 class Texts:
@@ -338,11 +314,10 @@ class Texts:
         return text.format(**values) if values else text
 
     def read_failure(self, reason: str) -> str:
-        """Why a file could not be read, in the interface language (a reason not in the table as
-        it is: a new loader message shows in English rather than not at all)."""
-        if self.language != "nl":
+        """Why a file could not be read, in the interface language (a reason worded otherwise, by an
+        older version, shows as it is)."""
+        found = read_failure_case(reason)
+        if self.language != "nl" or found is None:
             return reason
-        for pattern, dutch in _READ_FAILURES_NL:
-            if match := pattern.fullmatch(reason):
-                return match.expand(dutch)
-        return reason
+        case, values = found
+        return READ_FAILURES_NL[case].format(**values)
