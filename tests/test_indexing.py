@@ -213,7 +213,7 @@ def test_changed_chunking_forces_a_full_rebuild_and_says_why(settings, embedder)
 
     report = update_index(resized, embedder)
 
-    assert report.rebuild_reason and "chunking changed" in report.rebuild_reason
+    assert report.rebuild_reason and "chunking changed" in str(report.rebuild_reason)
     assert store.read_manifest(settings.index_dir).chunk_size == 600
 
 

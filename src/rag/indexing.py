@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -61,8 +61,31 @@ class IndexReport:
     chunks: int = 0
     embedded_chunks: int = 0
     seconds: float = 0.0
-    rebuild_reason: str | None = None
+    rebuild_reason: RebuildReason | None = None
     written: bool = False
+
+
+# Why the previous index cannot be updated in place, one entry per case, as `rag index` words it;
+# the chat words the same cases in Dutch (`ui/texts.py`).
+REBUILD_REASONS: dict[str, str] = {
+    "asked": "asked for",
+    "unusable": "the existing index could not be used ({error})",
+    "model": "embedding model changed from {old} to {new}",
+    "backend": "embedding backend changed from {old} to {new}",
+    "dimension": "vector dimension changed from {old} to {new}",
+    "chunking": "chunking changed from size/overlap {old} to {new}",
+}
+
+
+@dataclass(frozen=True)
+class RebuildReason:
+    """A case of REBUILD_REASONS and its values; `str()` is the English wording."""
+
+    case: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return REBUILD_REASONS[self.case].format(**self.values)
 
 
 @dataclass(frozen=True)
@@ -231,28 +254,29 @@ def _update_locked(
 
 def _previous_store(
     settings: Settings, embedder: Embedder, rebuild: bool
-) -> tuple[IndexStore | None, str | None]:
+) -> tuple[IndexStore | None, RebuildReason | None]:
     """The index to update incrementally, or None with the reason a full build is needed."""
     if not store.exists(settings.index_dir):
         return None, None
     if rebuild:
-        return None, "asked for"
+        return None, RebuildReason("asked")
     try:
         previous = store.load(settings.index_dir)
     except IndexStoreError as error:
-        return None, f"the existing index could not be used ({error})"
+        return None, RebuildReason("unusable", {"error": error})
     manifest = previous.manifest
-    if manifest.model != embedder.model_id:
-        return None, f"embedding model changed from {manifest.model} to {embedder.model_id}"
-    if manifest.backend != embedder.backend:
-        return None, f"embedding backend changed from {manifest.backend} to {embedder.backend}"
-    if manifest.dimension != embedder.dimension:
-        return None, f"vector dimension changed from {manifest.dimension} to {embedder.dimension}"
-    if (manifest.chunk_size, manifest.chunk_overlap) != (settings.chunk_size, settings.chunk_overlap):
-        return None, (
-            f"chunking changed from size {manifest.chunk_size}/overlap {manifest.chunk_overlap} "
-            f"to {settings.chunk_size}/{settings.chunk_overlap}"
-        )
+    for case, old, new in (
+        ("model", manifest.model, embedder.model_id),
+        ("backend", manifest.backend, embedder.backend),
+        ("dimension", manifest.dimension, embedder.dimension),
+        (
+            "chunking",
+            f"{manifest.chunk_size}/{manifest.chunk_overlap}",
+            f"{settings.chunk_size}/{settings.chunk_overlap}",
+        ),
+    ):
+        if old != new:
+            return None, RebuildReason(case, {"old": old, "new": new})
     return previous, None
 
 

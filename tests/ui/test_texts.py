@@ -8,8 +8,9 @@ from string import Formatter
 import pytest
 
 from rag.errors import READ_FAILURES, DocumentError, read_failure, read_failure_case
+from rag.indexing import REBUILD_REASONS, RebuildReason
 from rag.loaders import load_document
-from rag.ui.texts import READ_FAILURES_NL, TEXTS, Texts
+from rag.ui.texts import READ_FAILURES_NL, REBUILD_REASONS_NL, TEXTS, Texts
 from tests.files import write_broken_files, write_encrypted_pdf, write_pdf
 
 pytestmark = pytest.mark.unit
@@ -63,3 +64,15 @@ def test_every_kept_reason_is_read_back_as_its_own_case_and_shown_in_dutch() -> 
         assert dutch == READ_FAILURES_NL[case].format(**values) != reason
         assert all(value in dutch for value in values.values())
     assert Texts("nl").read_failure("a reason an older version gave") == "a reason an older version gave"
+
+
+def test_why_the_index_is_built_anew_reads_in_dutch_with_what_changed() -> None:
+    assert REBUILD_REASONS_NL.keys() == REBUILD_REASONS.keys()
+    for case, english in REBUILD_REASONS.items():
+        values = {name: f"waarde-{name}" for name in _values(english)}
+        reason = RebuildReason(case, values)
+        dutch = Texts("nl").rebuild_reason(reason)
+        assert dutch != str(reason) == english.format(**values)
+        assert set(_values(REBUILD_REASONS_NL[case])) == set(values)
+        assert all(value in dutch for value in values.values())
+        assert Texts("en").rebuild_reason(reason) == str(reason)

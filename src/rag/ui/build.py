@@ -93,7 +93,8 @@ def _documents(settings: Settings) -> int:
 
 def _summarise(report: IndexReport, texts: Texts, container: DeltaGenerator) -> None:
     if report.rebuild_reason:
-        container.caption(texts("build_full", reason=report.rebuild_reason))
+        reason = texts.rebuild_reason(report.rebuild_reason)
+        container.caption(texts("build_full", reason=escape_markdown(reason)))
     if report.written:
         container.success(
             texts(

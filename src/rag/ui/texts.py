@@ -6,9 +6,12 @@ Values are Markdown where Streamlit renders Markdown, and `str.format` templates
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rag.errors import read_failure_case
+
+if TYPE_CHECKING:
+    from rag.indexing import RebuildReason
 
 TEXTS: dict[str, dict[str, str]] = {
     "nl": {
@@ -302,6 +305,17 @@ READ_FAILURES_NL: dict[str, str] = {
 }
 
 
+# Why the index is built anew (`rag.indexing.REBUILD_REASONS`: the same cases and values).
+REBUILD_REASONS_NL: dict[str, str] = {
+    "asked": "daarom gevraagd",
+    "unusable": "de bestaande index kon niet worden gebruikt ({error})",
+    "model": "het zoekmodel is gewijzigd van {old} naar {new}",
+    "backend": "de rekenwijze van het zoekmodel is gewijzigd van {old} naar {new}",
+    "dimension": "de vectorlengte is gewijzigd van {old} naar {new}",
+    "chunking": "de passage-indeling (grootte/overlap) is gewijzigd van {old} naar {new}",
+}
+
+
 class Texts:
     """`texts("key", name=value)`: the string for the interface language, formatted."""
 
@@ -312,6 +326,11 @@ class Texts:
     def __call__(self, key: str, **values: Any) -> str:
         text = self._table[key]
         return text.format(**values) if values else text
+
+    def rebuild_reason(self, reason: RebuildReason) -> str:
+        if self.language != "nl":
+            return str(reason)
+        return REBUILD_REASONS_NL[reason.case].format(**reason.values)
 
     def read_failure(self, reason: str) -> str:
         """Why a file could not be read, in the interface language (a reason worded otherwise, by an
