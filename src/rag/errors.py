@@ -75,11 +75,11 @@ class ConfigError(RagError):
 
 class DocumentError(RagError):
     """One file could not be read; the index build skips it and reports the reason: `case` of
-    READ_FAILURES, worded with `values`."""
+    READ_FAILURES, worded with `values` (the chat reads it back from the wording, as it does from
+    an index)."""
 
     def __init__(self, path: str, case: str, **values: object) -> None:
         self.path = path
-        self.case = case
         self.reason = read_failure(case, **values)
         super().__init__(f"{path}: {self.reason}")
 
