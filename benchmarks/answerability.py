@@ -3,6 +3,7 @@ tuning split and reported on a check split that was written before tuning and ne
 
     .venv/bin/python benchmarks/answerability.py signals
     .venv/bin/python benchmarks/answerability.py fit
+    .venv/bin/python benchmarks/answerability.py floor
 
 `signals` answers nothing: per question of `eval/dev.jsonl` (tuning), `eval/answerability.jsonl`
 (splits tune and check) and `eval/answerability_check2.jsonl` (split check2, written afterwards by
@@ -17,6 +18,11 @@ corpus) this script reads.
 (`--check-split`, default check2; the first check split became tuning data once it had been looked
 at), picks the two thresholds per model on the same questions (answerable refused <= 2 %, then the
 fewest unanswerable questions labelled confident), and prints every candidate's outcome on both.
+
+`floor` reads where the off-topic floor can sit: per split, and for questions in the language of
+their best passage and in another, the lowest similarity of an answerable question and the
+similarities of the off-topic ones, with what the product's floors (RAG_OFF_TOPIC_BELOW,
+RAG_OFF_TOPIC_OTHER_LANGUAGE_BELOW) refuse of them.
 """
 
 from __future__ import annotations
@@ -207,6 +213,67 @@ def outcomes(
     return table_
 
 
+def floor(index_dir: Path) -> dict[str, Any]:
+    """Best passage similarities per split and language pair, with what the floors refuse."""
+    from rag.embedding import load_embedder
+    from rag.language import detect_language
+    from rag.retrieval.retriever import Retriever
+
+    config = settings(index_dir=index_dir)
+    retriever = Retriever.open(config, load_embedder(config))
+    groups: dict[str, dict[str, Any]] = {}
+    for path in QUESTION_SETS:
+        for line in path.read_text("utf-8").splitlines():
+            item = json.loads(line)
+            question = item["question"]
+            hits = retriever.search(question, k=K)
+            best = max(hits, key=lambda h: h.dense_score or 0.0)
+            language = item.get("lang") or detect_language(question)
+            same = detect_language(best.chunk.text) == language
+            kind = (
+                "answerable"
+                if item.get("answerable", item.get("gold") is not None)
+                else item.get("kind", "dev")
+            )
+            pair = "same language" if same else "other language"
+            group = groups.setdefault(
+                f"{item.get('split', 'tune')} · {pair}",
+                {
+                    "floor": config.off_topic_below if same else config.off_topic_other_language_below,
+                    "answerable": [],
+                    "off-topic": [],
+                },
+            )
+            if kind in ("answerable", "off-topic"):
+                group[kind].append(round(float(best.dense_score or 0.0), 3))
+    return groups
+
+
+def print_floor(groups: dict[str, Any]) -> None:
+    rows = []
+    for name, group in sorted(groups.items()):
+        answerable, off_topic, bar = group["answerable"], group["off-topic"], group["floor"]
+        rows.append(
+            [
+                name,
+                f"{bar:.2f}",
+                f"{min(answerable):.3f}" if answerable else "–",
+                f"{sum(s < bar for s in answerable)}/{len(answerable)}",
+                " ".join(f"{s:.2f}" for s in sorted(off_topic)) or "–",
+                f"{sum(s < bar for s in off_topic)}/{len(off_topic)}",
+            ]
+        )
+    headers = [
+        "split · question vs passage",
+        "floor",
+        "lowest answerable",
+        "answerable under it",
+        "off-topic similarities",
+        "off-topic under it",
+    ]
+    print(table(headers, rows))
+
+
 def print_report(report: dict[str, Any]) -> None:
     rows = []
     for name, result in report.items():
@@ -241,6 +308,8 @@ def main() -> None:
     collect_parser.add_argument(
         "--product-only", action="store_true", help="skip the sentence and QA-prompt signals (seconds each)"
     )
+    floor_parser = commands.add_parser("floor")
+    floor_parser.add_argument("--index", type=Path, default=REPO / ".cache/eval/answerability/index")
     fit_parser = commands.add_parser("fit")
     fit_parser.add_argument(
         "--check-split",
@@ -251,6 +320,11 @@ def main() -> None:
     if args.command == "signals":
         records = collect(args.index, model_signals=not args.product_only)
         write_results("answerability_signals", {"machine": machine(), "records": records})
+        return
+    if args.command == "floor":
+        groups = floor(args.index)
+        print_floor(groups)
+        print(f"\nresults: {write_results('answerability_floor', {'machine': machine(), 'groups': groups})}")
         return
     records = json.loads(RECORDS.read_text("utf-8"))["records"]
     report = fit(records, args.check_split)

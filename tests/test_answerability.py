@@ -40,18 +40,36 @@ def test_a_question_asking_for_an_amount_number_or_date_needs_one_near_its_words
 
 def test_outcomes_follow_the_score_and_the_thresholds() -> None:
     question = "Waar vraag ik een uittreksel uit de BRP aan?"
-    usual = Thresholds(confident_above=0.5, refuse_below=0.1, off_topic_below=0.2)
+    usual = Thresholds(
+        confident_above=0.5, refuse_below=0.1, off_topic_below=0.3, off_topic_other_language_below=0.2
+    )
     on_topic = judge(question, hits(BRP, 0.75), [0.75, 0.2], "nl", usual)
     off_topic = judge("Hoe hoog is de Mount Everest?", hits(BRP, 0.15), [0.15, 0.1], "nl", usual)
     assert on_topic.score > off_topic.score
     assert on_topic.outcome == "answered" and off_topic.outcome == "refused"
-    strict = Thresholds(confident_above=0.999, refuse_below=0.1, off_topic_below=0.2)
+    strict = Thresholds(
+        confident_above=0.999, refuse_below=0.1, off_topic_below=0.3, off_topic_other_language_below=0.2
+    )
     assert judge(question, hits(BRP, 0.75), [0.75, 0.2], "nl", strict).outcome == "weak"
 
 
 def test_a_vague_question_about_something_else_is_refused_by_the_similarity_floor() -> None:
     """Nothing specific is asked, so the other signals do not object: the floor must."""
     question = "What is the recipe for apple pie?"
-    floor = Thresholds(confident_above=0.5, refuse_below=0.0, off_topic_below=0.2)
+    floor = Thresholds(
+        confident_above=0.5, refuse_below=0.0, off_topic_below=0.3, off_topic_other_language_below=0.2
+    )
     assert judge(question, hits(BRP, 0.11), [0.11, 0.05], "en", floor).outcome == "refused"
     assert judge(question, hits(BRP, 0.30), [0.30, 0.05], "en", floor).outcome != "refused"
+
+
+def test_the_floor_is_lower_for_a_question_in_another_language_than_its_passage() -> None:
+    """An English question over Dutch text scores lower than its Dutch twin: one floor for both
+    would either let Dutch off-topic questions through or refuse answerable English ones."""
+    floor = Thresholds(
+        confident_above=0.5, refuse_below=0.0, off_topic_below=0.3, off_topic_other_language_below=0.2
+    )
+    dutch = judge("Wat is een goed recept voor appeltaart?", hits(BRP, 0.27), [0.27, 0.05], "nl", floor)
+    english = judge("Where do I request a BRP extract?", hits(BRP, 0.27), [0.27, 0.05], "en", floor)
+    assert dutch.outcome == "refused"
+    assert english.outcome != "refused"

@@ -160,6 +160,37 @@ def test_ask_refuses_with_the_closest_passages_and_answers_anyway_on_request(cli
     assert as_json["refused"] is True and as_json["confidence"] is None and len(as_json["passages"]) == 5
 
 
+@pytest.mark.parametrize(
+    ("question", "sources"),
+    [
+        ("Hoe helpten winkeliers een moeder met schulden?", "Bronnen:"),
+        ("How did shopkeepers help a mother in debt?", "Sources:"),
+    ],
+)
+def test_ask_answers_the_sample_question_from_the_fondsje_passage_in_the_question_language(
+    cli_corpus, question, sources
+):
+    runner.invoke(app, ["index"])
+
+    result = runner.invoke(app, ["ask", question, "--answerer", "extractive"])
+
+    assert result.exit_code == 0, result.output
+    answer = result.output.split("backend:")[0]
+    assert "fondsje" in answer and "[1]" in answer
+    assert re.search(rf"{sources}\n  \[1\] .* — wikistad.*:\d+-\d+", result.output)
+
+
+def test_ask_refuses_a_dutch_question_about_something_else(cli_corpus):
+    """Dutch over Dutch text: a cake recipe comes no nearer than 0.23, the floor is 0.3."""
+    runner.invoke(app, ["index"])
+
+    result = runner.invoke(
+        app, ["ask", "Wat is een goed recept voor appeltaart?", "--answerer", "extractive"]
+    )
+
+    assert "Ik kan dit niet vinden in de documenten." in result.output
+
+
 @pytest.mark.skipif(bool(tesseract_missing()), reason=tesseract_missing() or "installed")
 def test_index_reads_a_scan_with_a_pages_bar_and_search_finds_its_text(cli_corpus):
     render_text([NOTICE]).save(cli_corpus / "mededeling.png", dpi=(300, 300))

@@ -197,34 +197,47 @@ def ask_command(
         _print_answer_footer(answer)
 
 
-WEAK = {
-    "nl": "Geen passage beantwoordt dit met zekerheid: controleer het antwoord met de bronnen.",
-    "en": "No passage answers this for certain: check the answer against the sources.",
-}
-CLOSEST = {
-    "nl": "Dichtstbijzijnde passages (geen antwoord gevonden; `rag ask --force` antwoordt er toch uit):",
-    "en": "Closest passages (no answer found in them; `rag ask --force` answers from them anyway):",
+# What `rag ask` prints around an answer, in the language of the question, as the answer itself.
+ANSWER_LABELS = {
+    "nl": {
+        "weak": "Geen passage beantwoordt dit met zekerheid: controleer het antwoord met de bronnen.",
+        "incomplete": "Het antwoord is onvolledig.",
+        "sources": "Bronnen:",
+        "unsupported": "(onderbouwt de zin die ernaar verwijst niet)",
+        "passages": "Passages:",
+        "closest": "Dichtstbijzijnde passages (geen antwoord gevonden; "
+        "`rag ask --force` antwoordt er toch uit):",
+    },
+    "en": {
+        "weak": "No passage answers this for certain: check the answer against the sources.",
+        "incomplete": "The answer is incomplete.",
+        "sources": "Sources:",
+        "unsupported": "(does not back the cited sentence)",
+        "passages": "Passages:",
+        "closest": "Closest passages (no answer found in them; `rag ask --force` answers from them anyway):",
+    },
 }
 
 
 def _print_answer_footer(answer: Answer) -> None:
+    labels = ANSWER_LABELS[answer.language]
     notes = [answer.notice, answer.error, *answer.warnings]
     if answer.confidence == "weak":
-        notes.insert(0, WEAK[answer.language])
+        notes.insert(0, labels["weak"])
     if answer.incomplete:
-        notes.append("The answer is incomplete.")
+        notes.append(labels["incomplete"])
     for note in filter(None, notes):
         console.print(f"[dim]{note}[/]", highlight=False)
     console.print(
         f"[dim]backend: {answer.backend} {answer.model} · query: {answer.query}[/]", highlight=False
     )
     if answer.citations:
-        console.print("Sources:")
+        console.print(labels["sources"])
         for c in answer.citations:
-            flag = "" if c.supported else "  [yellow](does not back the cited sentence)[/]"
+            flag = "" if c.supported else f"  [yellow]{labels['unsupported']}[/]"
             console.print(f"  [{c.n}] {c.title} — {c.doc}:{c.start}-{c.end}{flag}", highlight=False)
         return
-    console.print(CLOSEST[answer.language] if answer.refused else "Passages:", highlight=False)
+    console.print(labels["closest" if answer.refused else "passages"], highlight=False)
     for n, hit in enumerate(answer.passages, start=1):
         relevance = "" if hit.dense_score is None else f" ({hit.dense_score:.0%})"
         where = f"{hit.chunk.doc}:{hit.chunk.start}-{hit.chunk.end}"

@@ -116,8 +116,11 @@ class Settings(BaseSettings):
     confident_above: float = Field(0.505, ge=0.0, le=1.0)
     refuse_below: float = Field(0.19, ge=0.0, le=1.0)
     # Cosine similarity of the best passage below which a question is off-topic whatever else it
-    # shows; no answerable evaluation question scored below 0.29 (EmbeddingGemma).
-    off_topic_below: float = Field(0.2, ge=-1.0, le=1.0)
+    # shows, when question and passage share a language ("Wat is een goed recept voor appeltaart?"
+    # 0.27) and when they do not (English over Dutch runs ~0.1 lower). No answerable evaluation
+    # question scored below 0.38 and 0.29 (EmbeddingGemma, benchmarks/README.md).
+    off_topic_below: float = Field(0.3, ge=-1.0, le=1.0)
+    off_topic_other_language_below: float = Field(0.2, ge=-1.0, le=1.0)
 
     # Interface
     ui_language: Literal["nl", "en"] = "nl"

@@ -144,7 +144,12 @@ class Assistant:
         """How likely the passages answer the query, read against its background in the index."""
         background = [score for _, score in self.retriever.dense(query, BACKGROUND)]
         settings = self.settings
-        thresholds = Thresholds(settings.confident_above, settings.refuse_below, settings.off_topic_below)
+        thresholds = Thresholds(
+            settings.confident_above,
+            settings.refuse_below,
+            settings.off_topic_below,
+            settings.off_topic_other_language_below,
+        )
         return judge(query, hits, background, language, thresholds)
 
     def _write(

@@ -211,7 +211,7 @@ def test_rag_ask_streams_a_cited_answer_from_the_server(
     streamed = result.output.split("backend:")[0]
     assert len(streamed.strip()) > 20
     if re.search(r"\[\d\]", streamed):
-        assert re.search(r"Sources:\n  \[1\] .* — .*:\d+-\d+", result.output)
+        assert re.search(r"Bronnen:\n  \[1\] .* — .*:\d+-\d+", result.output)
     else:
         assert "Dit antwoord verwijst naar geen enkele passage" in streamed
         assert re.search(r"Passages:\n  \[1\] .* — .*:\d+-\d+", result.output)
