@@ -52,7 +52,7 @@ def main() -> None:
         retriever = resources.retriever(settings, embedder)
     except RagError as error:
         retriever = None
-        st.error(str(error), icon=":material/error:")
+        st.error(texts.error(error), icon=":material/error:")
         st.info(texts("index_problem"))
         st.button(
             texts("rebuild_now"),

@@ -104,8 +104,40 @@ class EmbeddingError(RagError):
     """The embedding server failed or refused; the index is left as it was."""
 
 
+# Why the index cannot be used, written or built, one entry per case: its English wording (what
+# `rag` prints), the values it names in braces. The chat words the same cases in Dutch
+# (`ui/texts.py`), where its rebuild button is the fix.
+INDEX_PROBLEMS: dict[str, str] = {
+    "missing": "No index in {index_dir}: run `rag index` to build it.",
+    "damaged": "The index in {index_dir} is damaged: run `rag index --rebuild`.",
+    "damaged_detail": "The index in {index_dir} is damaged ({detail}): run `rag index --rebuild`.",
+    "format": "The index in {index_dir} has format version {found}, this version reads {expected}: "
+    "run `rag index --rebuild`.",
+    "model": "The index in {index_dir} was built with {built}, settings ask for {asked}: "
+    "run `rag index --rebuild`.",
+    "dimension": "The index in {index_dir} holds {built}-dimensional vectors, the model {model} makes "
+    "{made}-dimensional ones: run `rag index --rebuild`.",
+    "backend": "The index in {index_dir} was embedded with the {built} backend, the query embedder is "
+    "{asked}: set RAG_EMBED_BACKEND={built} or run `rag index --rebuild`.",
+    "write_failed": "Could not write the new index to {index_dir} ({detail}). The previous index is "
+    "unchanged and still in use. Free disk space (this index needs about {needed}, the disk has "
+    "{free} free) and run `rag index` again.",
+    "busy": "Another build is updating the index in {index_dir} right now: wait until it has finished, "
+    "then run `rag index` again (searching keeps working meanwhile).",
+    "no_documents": "No documents in {corpus_dir}: put files of these types there: {types} (or set "
+    "RAG_CORPUS_DIR) and run `rag index` again.",
+    "nothing_indexed": "None of the {count} files in {corpus_dir} could be indexed ({reasons}).",
+}
+
+
 class IndexStoreError(RagError):
-    """The index is missing, unreadable or incompatible with the current settings."""
+    """The index is missing, unreadable or incompatible with the current settings: `case` of
+    INDEX_PROBLEMS with its `values`, which the chat words in its own language."""
+
+    def __init__(self, case: str, **values: object) -> None:
+        self.case = case
+        self.values = values
+        super().__init__(INDEX_PROBLEMS[case].format(**values))
 
 
 class IndexBusyError(IndexStoreError):

@@ -155,10 +155,7 @@ def update_index(
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        raise IndexBusyError(
-            f"Another build is updating the index in {settings.index_dir} right now: wait until "
-            "it has finished, then run `rag index` again (searching keeps working meanwhile)."
-        ) from None
+        raise IndexBusyError("busy", index_dir=settings.index_dir) from None
     try:
         return _update_locked(settings, embedder, rebuild, progress)
     finally:
@@ -218,7 +215,7 @@ def _update_locked(
         report.seconds = time.perf_counter() - started
         return report
     if not chunks:
-        raise IndexStoreError(_nothing_indexed_message(settings.corpus_dir, files, report.failed))
+        raise _nothing_indexed(settings.corpus_dir, files, report.failed)
 
     all_documents = {p: d for p, d in previous.documents.items() if p in kept_docs} if previous else {}
     all_documents.update(documents)
@@ -417,11 +414,11 @@ def _size_and_mtime(path: Path) -> tuple[int, float]:
     return stat.st_size, stat.st_mtime
 
 
-def _nothing_indexed_message(corpus_dir: Path, files: dict[str, Path], failed: dict[str, str]) -> str:
+def _nothing_indexed(corpus_dir: Path, files: dict[str, Path], failed: dict[str, str]) -> IndexStoreError:
     if not files:
-        return (
-            f"No documents in {corpus_dir}: put files of these types there: {SUPPORTED_TYPES} "
-            "(or set RAG_CORPUS_DIR) and run `rag index` again."
-        )
-    reasons = "; ".join(f"{path}: {reason}" for path, reason in list(failed.items())[:5])
-    return f"None of the {len(files)} files in {corpus_dir} could be indexed ({reasons})."
+        return IndexStoreError("no_documents", corpus_dir=corpus_dir, types=SUPPORTED_TYPES)
+    first = dict(list(failed.items())[:5])
+    reasons = "; ".join(f"{path}: {reason}" for path, reason in first.items())
+    return IndexStoreError(
+        "nothing_indexed", count=len(files), corpus_dir=corpus_dir, reasons=reasons, failed=first
+    )

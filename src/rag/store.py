@@ -139,10 +139,9 @@ def save(store: IndexStore, index_dir: Path) -> Path:
         os.replace(pointer, index_dir / _CURRENT)
     except (OSError, RuntimeError) as error:  # a full disk, mostly (FAISS reports it as RuntimeError)
         shutil.rmtree(build, ignore_errors=True)
+        needed, free = _space(store, index_dir)
         raise IndexStoreError(
-            f"Could not write the new index to {index_dir} ({error}). The previous index is "
-            f"unchanged and still in use. Free disk space ({_space_note(store, index_dir)}) and run "
-            "`rag index` again."
+            "write_failed", index_dir=index_dir, detail=error, needed=needed, free=free
         ) from error
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
@@ -151,16 +150,16 @@ def save(store: IndexStore, index_dir: Path) -> Path:
     return build
 
 
-def _space_note(store: IndexStore, index_dir: Path) -> str:
-    """How much a build needs (vectors and term counts once; texts twice: chunks and documents)
-    against what the disk has left."""
+def _space(store: IndexStore, index_dir: Path) -> tuple[str, str]:
+    """How much a build needs (vectors and term counts once; texts twice: chunks and documents),
+    and what the disk has left."""
     needed = (
         store.vectors.nbytes
         + store.terms.counts.data.nbytes * 2
         + 2 * sum(len(d.text.encode()) for d in store.documents.values())
     )
     free = shutil.disk_usage(index_dir).free
-    return f"this index needs about {_megabytes(needed)}, the disk has {_megabytes(free)} free"
+    return _megabytes(needed), _megabytes(free)
 
 
 def _megabytes(size: int) -> str:
@@ -282,8 +281,7 @@ def load(index_dir: Path) -> IndexStore:
         manifest = Manifest.from_json((build / "manifest.json").read_text("utf-8"))
         if manifest.format_version != FORMAT_VERSION:
             raise IndexStoreError(
-                f"The index in {index_dir} has format version {manifest.format_version}, this "
-                f"version reads {FORMAT_VERSION}: run `rag index --rebuild`."
+                "format", index_dir=index_dir, found=manifest.format_version, expected=FORMAT_VERSION
             )
         with ThreadPoolExecutor(max_workers=1) as pool:  # FAISS reads without the GIL
             vectors = pool.submit(VectorIndex.read, build)
@@ -303,18 +301,16 @@ def load(index_dir: Path) -> IndexStore:
         EOFError,
         zipfile.BadZipFile,
     ) as error:
-        raise IndexStoreError(
-            f"The index in {index_dir} is damaged ({error}): run `rag index --rebuild`."
-        ) from error
+        raise IndexStoreError("damaged_detail", index_dir=index_dir, detail=error) from error
 
 
 def live_build(index_dir: Path) -> Path:
     name = current_build_name(index_dir)
     if name is None:
-        raise IndexStoreError(f"No index in {index_dir}: run `rag index` to build it.")
+        raise IndexStoreError("missing", index_dir=index_dir)
     build = index_dir / name
     if not build.is_dir():
-        raise IndexStoreError(f"The index in {index_dir} is damaged: run `rag index --rebuild`.")
+        raise IndexStoreError("damaged", index_dir=index_dir)
     return build
 
 
@@ -327,17 +323,10 @@ def check_compatible(
     `backend` is the query embedder's: int8 ONNX vectors are close to PyTorch's, not the same.
     """
     if manifest.model != model:
-        raise IndexStoreError(
-            f"The index in {index_dir} was built with {manifest.model}, settings ask for {model}: "
-            "run `rag index --rebuild`."
-        )
+        raise IndexStoreError("model", index_dir=index_dir, built=manifest.model, asked=model)
     if dimension is not None and manifest.dimension != dimension:
         raise IndexStoreError(
-            f"The index in {index_dir} holds {manifest.dimension}-dimensional vectors, the model "
-            f"{model} makes {dimension}-dimensional ones: run `rag index --rebuild`."
+            "dimension", index_dir=index_dir, built=manifest.dimension, model=model, made=dimension
         )
     if backend is not None and manifest.backend != backend:
-        raise IndexStoreError(
-            f"The index in {index_dir} was embedded with the {manifest.backend} backend, the query "
-            f"embedder is {backend}: set RAG_EMBED_BACKEND={manifest.backend} or run `rag index --rebuild`."
-        )
+        raise IndexStoreError("backend", index_dir=index_dir, built=manifest.backend, asked=backend)

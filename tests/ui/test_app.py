@@ -431,7 +431,7 @@ def test_index_of_another_model_offers_a_rebuild(monkeypatch, tmp_path: Path, sa
     at = start()
 
     [error] = [e.value for e in at.error]
-    assert "built with other/model" in error
+    assert "gemaakt met het zoekmodel other/model" in error  # in the interface language
     assert at.chat_input[0].proto.disabled
 
     at.button(key="rebuild_main").click().run()

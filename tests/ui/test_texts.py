@@ -7,10 +7,19 @@ from string import Formatter
 
 import pytest
 
-from rag.errors import READ_FAILURES, DocumentError, read_failure, read_failure_case
-from rag.indexing import REBUILD_REASONS, RebuildReason
+from rag.config import Settings
+from rag.errors import (
+    INDEX_PROBLEMS,
+    READ_FAILURES,
+    DocumentError,
+    IndexStoreError,
+    read_failure,
+    read_failure_case,
+)
+from rag.indexing import REBUILD_REASONS, RebuildReason, update_index
 from rag.loaders import load_document
-from rag.ui.texts import READ_FAILURES_NL, REBUILD_REASONS_NL, TEXTS, Texts
+from rag.ui.texts import INDEX_PROBLEMS_NL, READ_FAILURES_NL, REBUILD_REASONS_NL, TEXTS, Texts
+from tests.fakes import HashEmbedder
 from tests.files import write_broken_files, write_encrypted_pdf, write_pdf
 
 pytestmark = pytest.mark.unit
@@ -76,3 +85,36 @@ def test_why_the_index_is_built_anew_reads_in_dutch_with_what_changed() -> None:
         assert set(_values(REBUILD_REASONS_NL[case])) == set(values)
         assert all(value in dutch for value in values.values())
         assert Texts("en").rebuild_reason(reason) == str(reason)
+
+
+def test_every_index_problem_reads_in_dutch_with_the_same_values() -> None:
+    """What the chat shows when the index cannot be used or written: Dutch in the Dutch chat."""
+    assert INDEX_PROBLEMS_NL.keys() == INDEX_PROBLEMS.keys()
+    for case, english in INDEX_PROBLEMS.items():
+        values = {name: f"waarde-{name}" for name in _values(english)}
+        error = IndexStoreError(case, **values)
+        dutch = Texts("nl").error(error)
+        assert dutch != str(error) == english.format(**values)
+        assert set(_values(INDEX_PROBLEMS_NL[case])) == set(values), case
+        assert all(value in dutch for value in values.values())
+        assert Texts("en").error(error) == str(error)
+
+
+def test_a_build_of_only_broken_files_says_why_each_failed_in_dutch(tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    broken = write_broken_files(tmp_path / "corpus")
+    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    with pytest.raises(IndexStoreError) as failure:
+        update_index(settings, HashEmbedder())
+
+    english, dutch = str(failure.value), Texts("nl").error(failure.value)
+    assert f"None of the {len(broken)} files" in english and "the file is empty" in english
+    assert f"Geen van de {len(broken)} bestanden" in dutch and "het bestand is leeg" in dutch
+    assert "the file is empty" not in dutch
+
+
+def test_an_unusable_index_as_the_reason_for_a_rebuild_reads_in_dutch() -> None:
+    reason = RebuildReason("unusable", {"error": IndexStoreError("damaged", index_dir="index")})
+    assert Texts("nl").rebuild_reason(reason) == (
+        "de bestaande index kon niet worden gebruikt (De index in index is beschadigd.)"
+    )

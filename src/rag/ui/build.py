@@ -76,7 +76,7 @@ def build_index(
             text=texts("build_done", docs=_documents(settings), chunks=report.chunks, seconds=report.seconds),
         )
     except RagError as error:
-        container.error(str(error), icon=":material/error:")
+        container.error(texts.error(error), icon=":material/error:")
         return None
     finally:
         lock.release()

@@ -77,7 +77,7 @@ def ask(
                 )
             except RagError as error:
                 slot.empty()
-                message["error"] = str(error)
+                message["error"] = texts.error(error)
                 st.error(message["error"], icon=":material/error:")
                 return
             except Exception as error:  # a bug: logged with its traceback, shown as one line

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rag.errors import read_failure_case
+from rag.errors import IndexStoreError, RagError, read_failure_case
 
 if TYPE_CHECKING:
     from rag.indexing import RebuildReason
@@ -316,6 +316,31 @@ REBUILD_REASONS_NL: dict[str, str] = {
 }
 
 
+# Why the index cannot be used, written or built (`rag.errors.INDEX_PROBLEMS`: the same cases and
+# values). The chat's rebuild button is the fix the English wording gives as `rag index --rebuild`.
+INDEX_PROBLEMS_NL: dict[str, str] = {
+    "missing": "Er is nog geen index in {index_dir}.",
+    "damaged": "De index in {index_dir} is beschadigd.",
+    "damaged_detail": "De index in {index_dir} is beschadigd ({detail}).",
+    "format": "De index in {index_dir} heeft indelingsversie {found}; deze versie van de assistent leest "
+    "versie {expected}.",
+    "model": "De index in {index_dir} is gemaakt met het zoekmodel {built}; de instellingen vragen om "
+    "{asked}.",
+    "dimension": "De index in {index_dir} bevat vectoren met {built} dimensies; het zoekmodel {model} "
+    "maakt er {made}.",
+    "backend": "De index in {index_dir} is berekend met de rekenwijze {built}; het zoekmodel rekent nu "
+    "met {asked}. Zet RAG_EMBED_BACKEND={built} of bouw de index opnieuw op.",
+    "write_failed": "De nieuwe index kon niet worden opgeslagen in {index_dir} ({detail}). De vorige "
+    "index is ongewijzigd en blijft in gebruik. Maak schijfruimte vrij (deze index heeft ongeveer "
+    "{needed} nodig, de schijf heeft {free} vrij) en werk de index daarna opnieuw bij.",
+    "busy": "Een andere opbouw werkt de index in {index_dir} op dit moment bij: wacht tot die klaar is "
+    "en probeer het dan opnieuw (zoeken blijft intussen werken).",
+    "no_documents": "Geen documenten in {corpus_dir}: zet er bestanden van deze typen in: {types} (of "
+    "stel RAG_CORPUS_DIR in) en werk de index daarna bij.",
+    "nothing_indexed": "Geen van de {count} bestanden in {corpus_dir} kon worden gelezen ({reasons}).",
+}
+
+
 class Texts:
     """`texts("key", name=value)`: the string for the interface language, formatted."""
 
@@ -330,7 +355,18 @@ class Texts:
     def rebuild_reason(self, reason: RebuildReason) -> str:
         if self.language != "nl":
             return str(reason)
-        return REBUILD_REASONS_NL[reason.case].format(**reason.values)
+        values = {name: self.error(v) if isinstance(v, RagError) else v for name, v in reason.values.items()}
+        return REBUILD_REASONS_NL[reason.case].format(**values)
+
+    def error(self, error: RagError) -> str:
+        """An error for the user, in the interface language where it has a wording there (the
+        index's problems); any other error as it says itself."""
+        if self.language != "nl" or not isinstance(error, IndexStoreError):
+            return str(error)
+        values = dict(error.values)
+        if isinstance(failed := values.get("failed"), dict):
+            values["reasons"] = "; ".join(f"{path}: {self.read_failure(why)}" for path, why in failed.items())
+        return INDEX_PROBLEMS_NL[error.case].format(**values)
 
     def read_failure(self, reason: str) -> str:
         """Why a file could not be read, in the interface language (a reason worded otherwise, by an
