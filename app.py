@@ -22,7 +22,8 @@ def main() -> None:
         st.error(str(error), icon=":material/error:")
         st.stop()
     texts = Texts(settings.ui_language)
-    st.set_page_config(page_title=texts("title"), page_icon=":material/forum:", layout="centered")
+    # An emoji icon: a Material icon as page icon is fetched from fonts.gstatic.com by the browser.
+    st.set_page_config(page_title=texts("title"), page_icon="💬", layout="centered")
     views.inject_css()
     st.title(texts("title"))
     st.caption(texts("subtitle"))
