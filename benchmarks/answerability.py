@@ -118,7 +118,7 @@ def collect(index_dir: Path, model_signals: bool = True) -> list[dict[str, Any]]
             gold = " ".join(item["gold"].split()) if item.get("gold") else None
             record.update(
                 question=question,
-                answerable=bool(item.get("answerable", gold is not None)),
+                answerable=_answerable(item),
                 language=item.get("lang") or detect_language(question),
                 split=item.get("split", "tune"),
                 kind=item.get("kind", "dev"),
@@ -131,6 +131,10 @@ def collect(index_dir: Path, model_signals: bool = True) -> list[dict[str, Any]]
                 flush=True,
             )
     return records
+
+
+def _answerable(item: dict[str, Any]) -> bool:
+    return bool(item.get("answerable", bool(item.get("gold"))))
 
 
 def lexical_specificity(
@@ -215,37 +219,30 @@ def outcomes(
 
 def floor(index_dir: Path) -> dict[str, Any]:
     """Best passage similarities per split and language pair, with what the floors refuse."""
+    from rag.answerability import Thresholds, shares_language
     from rag.embedding import load_embedder
     from rag.language import detect_language
     from rag.retrieval.retriever import Retriever
 
     config = settings(index_dir=index_dir)
     retriever = Retriever.open(config, load_embedder(config))
+    thresholds = Thresholds.from_settings(config)
     groups: dict[str, dict[str, Any]] = {}
     for path in QUESTION_SETS:
         for line in path.read_text("utf-8").splitlines():
             item = json.loads(line)
             question = item["question"]
             hits = retriever.search(question, k=K)
-            best = max(hits, key=lambda h: h.dense_score or 0.0)
-            language = item.get("lang") or detect_language(question)
-            same = detect_language(best.chunk.text) == language
-            kind = (
-                "answerable"
-                if item.get("answerable", item.get("gold") is not None)
-                else item.get("kind", "dev")
-            )
+            same = shares_language(item.get("lang") or detect_language(question), hits)
             pair = "same language" if same else "other language"
             group = groups.setdefault(
                 f"{item.get('split', 'tune')} · {pair}",
-                {
-                    "floor": config.off_topic_below if same else config.off_topic_other_language_below,
-                    "answerable": [],
-                    "off-topic": [],
-                },
+                {"floor": thresholds.off_topic_floor(same), "answerable": [], "off-topic": []},
             )
+            kind = "answerable" if _answerable(item) else item.get("kind", "dev")
             if kind in ("answerable", "off-topic"):
-                group[kind].append(round(float(best.dense_score or 0.0), 3))
+                best = max(h.dense_score or 0.0 for h in hits)
+                group[kind].append(round(float(best), 3))
     return groups
 
 

@@ -25,11 +25,14 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rag.language import detect_language
 from rag.terms import tokenize
 from rag.types import Hit, Language
+
+if TYPE_CHECKING:
+    from rag.config import Settings
 
 Outcome = Literal["answered", "weak", "refused"]
 BACKGROUND = 50  # the question's similarity to the corpus is read from its 50 nearest passages
@@ -132,6 +135,18 @@ class Thresholds:
     off_topic_below: float
     off_topic_other_language_below: float
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Thresholds:
+        return cls(
+            settings.confident_above,
+            settings.refuse_below,
+            settings.off_topic_below,
+            settings.off_topic_other_language_below,
+        )
+
+    def off_topic_floor(self, same_language: bool) -> float:
+        return self.off_topic_below if same_language else self.off_topic_other_language_below
+
 
 def judge(
     question: str, hits: list[Hit], background: list[float], language: Language, thresholds: Thresholds
@@ -144,19 +159,19 @@ def judge(
     """
     evidence = signals(question, hits, background, language)
     score = MODEL.score(evidence)
-    same_language = _best_passage_language(hits) in (language, None)
-    floor = thresholds.off_topic_below if same_language else thresholds.off_topic_other_language_below
+    floor = thresholds.off_topic_floor(shares_language(language, hits))
     if evidence["similarity"] < floor or score < thresholds.refuse_below:
         return Verdict("refused", score, evidence)
     return Verdict("answered" if score >= thresholds.confident_above else "weak", score, evidence)
 
 
-def _best_passage_language(hits: list[Hit]) -> Language | None:
-    """The language of the passage the similarity signal comes from; None without passages."""
+def shares_language(language: Language, hits: list[Hit]) -> bool:
+    """Whether the question's language is that of the passage its similarity signal comes from
+    (True without passages)."""
     scored = [h for h in hits if h.dense_score is not None] or hits
     if not scored:
-        return None
-    return detect_language(max(scored, key=lambda h: h.dense_score or 0.0).chunk.text)
+        return True
+    return detect_language(max(scored, key=lambda h: h.dense_score or 0.0).chunk.text) == language
 
 
 def _coverage(asked: list[str], found: set[str]) -> float:

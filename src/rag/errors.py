@@ -5,6 +5,7 @@ and the chat.
 """
 
 import re
+from collections.abc import Callable, Mapping
 from string import Formatter
 
 # Why a file could not be read, one entry per case: its English wording (what `rag index` prints
@@ -128,6 +129,12 @@ INDEX_PROBLEMS: dict[str, str] = {
     "RAG_CORPUS_DIR) and run `rag index` again.",
     "nothing_indexed": "None of the {count} files in {corpus_dir} could be indexed ({reasons}).",
 }
+
+
+def failed_files(failed: Mapping[str, str], word: Callable[[str], str] = str) -> str:
+    """The files that failed with their reasons, as "nothing_indexed" lists them; `word` words
+    each reason (in the interface language)."""
+    return "; ".join(f"{path}: {word(reason)}" for path, reason in failed.items())
 
 
 class IndexStoreError(RagError):

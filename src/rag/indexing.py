@@ -33,6 +33,7 @@ from rag.errors import (
     IndexBusyError,
     IndexStoreError,
     ScanUnreadableError,
+    failed_files,
     read_failure,
 )
 from rag.hashing import file_sha256
@@ -418,7 +419,6 @@ def _nothing_indexed(corpus_dir: Path, files: dict[str, Path], failed: dict[str,
     if not files:
         return IndexStoreError("no_documents", corpus_dir=corpus_dir, types=SUPPORTED_TYPES)
     first = dict(list(failed.items())[:5])
-    reasons = "; ".join(f"{path}: {reason}" for path, reason in first.items())
     return IndexStoreError(
-        "nothing_indexed", count=len(files), corpus_dir=corpus_dir, reasons=reasons, failed=first
+        "nothing_indexed", count=len(files), corpus_dir=corpus_dir, reasons=failed_files(first), failed=first
     )

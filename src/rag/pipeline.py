@@ -143,14 +143,7 @@ class Assistant:
     def _judge(self, query: str, hits: list[Hit], language: Language) -> Verdict:
         """How likely the passages answer the query, read against its background in the index."""
         background = [score for _, score in self.retriever.dense(query, BACKGROUND)]
-        settings = self.settings
-        thresholds = Thresholds(
-            settings.confident_above,
-            settings.refuse_below,
-            settings.off_topic_below,
-            settings.off_topic_other_language_below,
-        )
-        return judge(query, hits, background, language, thresholds)
+        return judge(query, hits, background, language, Thresholds.from_settings(self.settings))
 
     def _write(
         self, answer: Answer, question: str, hits: list[Hit], language: Language, on_token: OnToken | None

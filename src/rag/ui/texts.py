@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rag.errors import IndexStoreError, RagError, read_failure_case
+from rag.errors import IndexStoreError, RagError, failed_files, read_failure_case
 
 if TYPE_CHECKING:
     from rag.indexing import RebuildReason
@@ -365,7 +365,7 @@ class Texts:
             return str(error)
         values = dict(error.values)
         if isinstance(failed := values.get("failed"), dict):
-            values["reasons"] = "; ".join(f"{path}: {self.read_failure(why)}" for path, why in failed.items())
+            values["reasons"] = failed_files(failed, self.read_failure)
         return INDEX_PROBLEMS_NL[error.case].format(**values)
 
     def read_failure(self, reason: str) -> str:
